@@ -1,0 +1,54 @@
+/**
+ * Time parsing shared by ingest, queries and the CLIs. Times without a zone are UTC (SPEC §9).
+ * Accepted: ISO 8601 / RFC 3339 (`T` or space separator, optional fraction and zone), a bare
+ * date, epoch milliseconds or seconds as digits, and relative durations (`30s`, `15m`, `2h`,
+ * `7d`, `1w`) meaning "that long before now".
+ */
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/i;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const ISO_NO_ZONE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/;
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Parses a duration such as `15m` into milliseconds; undefined when it is not one. */
+export function parseDurationMs(input: string): number | undefined {
+  const m = DURATION.exec(input.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2].toLowerCase()]);
+}
+
+/** Epoch numbers below this are taken as seconds (2001-09-09 in ms is 1e12). */
+const SECONDS_CUTOFF = 1e11;
+
+/** Normalises an epoch number (ms, or seconds when small) to ms; undefined when not finite. */
+export function epochToMs(n: number): number | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  return Math.round(n < SECONDS_CUTOFF ? n * 1000 : n);
+}
+
+/**
+ * Parses an absolute or relative time to epoch ms. Returns undefined when unparseable, so the
+ * caller can name the parameter in its error.
+ */
+export function parseTime(input: string | number, nowMs = Date.now()): number | undefined {
+  if (typeof input === 'number') return epochToMs(input);
+  const s = input.trim();
+  if (s === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(s) && s.length >= 9) return epochToMs(Number(s));
+  const rel = parseDurationMs(s);
+  if (rel !== undefined) return nowMs - rel;
+  if (s.toLowerCase() === 'now') return nowMs;
+  let iso: string;
+  if (ISO_WITH_ZONE.test(s)) iso = s.replace(' ', 'T');
+  else if (ISO_NO_ZONE.test(s)) iso = s.length === 10 ? `${s}T00:00:00Z` : `${s.replace(' ', 'T')}Z`;
+  else return undefined;
+  // Fractions beyond ms are valid ISO but Date.parse handles at most 3 digits reliably.
+  iso = iso.replace(/(\.\d{3})\d+/, '$1');
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Epoch ms → ISO 8601 UTC with milliseconds. */
+export function toIso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,78 @@
+/**
+ * The store contract: what ingest, queries, the live tail and retention need from storage.
+ * One implementation (LMDB, ./store.ts); this file holds no logic so every layer can depend on
+ * it without pulling LMDB in.
+ */
+import type { WireRecord } from '../protocol/frames.js';
+import type { ValidRecord } from '../protocol/record.js';
+import type { Severity } from '../protocol/severity.js';
+import type { RecordFilter } from '../query/filter.js';
+
+export interface StoreOptions {
+  /** Data directory; created when missing. */
+  dir: string;
+}
+
+/** Identifies a shipper batch for exactly-once storage (SPEC §3). */
+export interface BatchOrigin {
+  shipper: string;
+  seq: number;
+}
+
+export type AppendResult =
+  /** Stored now; `records` carry their hub-assigned id and rts, in id order. */
+  | { duplicate: false; records: WireRecord[] }
+  /** This (shipper, seq) was stored before: nothing was written. */
+  | { duplicate: true };
+
+export interface QueryOptions {
+  /** `asc` = oldest first. Order is by id (receive order; ids sort by receive time across hubs). */
+  order: 'asc' | 'desc';
+  /** Exclusive cursor: with asc, ids greater than this; with desc, ids less than this. */
+  after?: string;
+  /** Stop after this many matches. */
+  limit?: number;
+}
+
+export interface StoreStats {
+  total: number;
+  perService: Record<string, number>;
+  perSeverity: Partial<Record<Severity, number>>;
+  /** Latest event time (epoch ms) per service. */
+  lastPerService: Record<string, number>;
+  /** Counts per service × severity. */
+  perServiceSeverity: Record<string, Partial<Record<Severity, number>>>;
+}
+
+export interface HostSummary {
+  host: string;
+  count: number;
+  /** Latest event time (epoch ms) on this host. */
+  lastTs: number;
+  files: Array<{ file: string; count: number; lastTs: number }>;
+}
+
+export interface Store {
+  /** Stable id of this hub's store (persisted in the data directory). */
+  readonly hubId: string;
+  /**
+   * Appends records durably. Resolves only once the records (and the origin's seq) are committed
+   * AND flushed to disk: acknowledging before that would break "nothing acknowledged is lost".
+   * Concurrent appends are grouped into one transaction (group commit).
+   */
+  append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult>;
+  /** Highest seq stored for this shipper id, 0 when never seen. */
+  ackedSeq(shipper: string): number;
+  /** Lazily yields matching records in id order. Cheap to abandon early. */
+  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord>;
+  /** Aggregate counters, O(1): maintained on write. */
+  stats(): StoreStats;
+  hosts(): HostSummary[];
+  /** Deletes records whose event time is before `tsMs`; returns how many. Does not stall ingest. */
+  deleteBefore(tsMs: number): Promise<number>;
+  /** Bytes used on disk by the store. */
+  diskBytes(): number;
+  /** Newest id stored, or undefined when empty. */
+  lastId(): string | undefined;
+  close(): Promise<void>;
+}
