@@ -1,0 +1,134 @@
+/**
+ * HubConfig: one typed config with named defaults. main.ts collects flags and LOGWIRE_* env
+ * (yargs), `buildConfig` validates and deep-freezes. Modules receive only their slice.
+ */
+import { resolve } from 'node:path';
+import { HubError } from './errors.js';
+import { parseDurationMs } from './protocol/time.js';
+
+/** Default HTTP/WS port. */
+export const DEFAULT_PORT = 7070;
+/** Default listen address: loopback, so a fresh hub is not exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default data directory (also where CLIs look for admin.token). */
+export const DEFAULT_DATA_DIR = './data';
+/** Messages longer than this (UTF-8 bytes) are stored truncated and flagged. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Largest ingest frame accepted; bigger → error frame and close 1009. */
+export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Unacked batches a shipper connection may have outstanding. */
+export const DEFAULT_MAX_INFLIGHT = 8;
+/** Largest HTTP request body; bigger → 413. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Idle live-tail clients get a heartbeat this often. */
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+/** How often retention runs when --retention or --max-disk is set. */
+export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** NATS servers (comma-separated URLs); undefined = in-process bus on one hub. */
+  natsUrl?: string;
+  tokensFile?: string;
+  /** Delete records older than this (event time); undefined = keep forever. */
+  retentionMs?: number;
+  /** Delete oldest records while the store is bigger than this. */
+  maxDiskBytes?: number;
+  retentionIntervalMs: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  logLevel: string;
+  maxMessageBytes: number;
+  maxBatchBytes: number;
+  maxInflight: number;
+  maxBodyBytes: number;
+  heartbeatMs: number;
+  /** When false, /metrics requires a read token. */
+  metricsPublic: boolean;
+}
+
+export interface HubConfigInput {
+  port?: number;
+  host?: string;
+  data?: string;
+  nats?: string;
+  tokens?: string;
+  retention?: string;
+  maxDisk?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  logLevel?: string;
+  maxMessageBytes?: number;
+  maxBatchBytes?: number;
+  maxInflight?: number;
+  maxBodyBytes?: number;
+  heartbeatMs?: number;
+  metricsPublic?: boolean;
+  retentionIntervalMs?: number;
+}
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i;
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3, tb: 1e12, tib: 1024 ** 4 };
+
+/** Parses `10GB`, `512MiB`, `1000000` into bytes. */
+export function parseSize(input: string): number | undefined {
+  const m = SIZE.exec(input.trim());
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]);
+}
+
+function fail(flag: string, message: string): never {
+  throw new HubError('HUB_ERR_CONFIG', `--${flag}: ${message}`);
+}
+
+function positiveInt(flag: string, v: number | undefined, def: number): number {
+  if (v === undefined) return def;
+  if (!Number.isInteger(v) || v <= 0) fail(flag, `must be a positive whole number, got ${v}`);
+  return v;
+}
+
+export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
+  const port = input.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('port', `must be 0..65535, got ${input.port}`);
+  const cfg: HubConfig = {
+    port,
+    host: input.host ?? DEFAULT_HOST,
+    dataDir: resolve(input.data ?? DEFAULT_DATA_DIR),
+    retentionIntervalMs: positiveInt('retention-interval-ms', input.retentionIntervalMs, DEFAULT_RETENTION_INTERVAL_MS),
+    logLevel: input.logLevel ?? 'info',
+    maxMessageBytes: positiveInt('max-message-bytes', input.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    maxBatchBytes: positiveInt('max-batch-bytes', input.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES),
+    maxInflight: positiveInt('max-inflight', input.maxInflight, DEFAULT_MAX_INFLIGHT),
+    maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
+    metricsPublic: input.metricsPublic ?? true,
+  };
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) {
+    fail('log-level', `must be one of trace, debug, info, warn, error, fatal, silent; got "${cfg.logLevel}"`);
+  }
+  if (input.nats) {
+    for (const url of input.nats.split(',')) {
+      if (!/^(nats|tls|ws|wss):\/\/[^\s]+$/.test(url.trim()) && !/^[\w.-]+:\d+$/.test(url.trim())) {
+        fail('nats', `"${url}" is not a NATS URL such as nats://127.0.0.1:4222`);
+      }
+    }
+    cfg.natsUrl = input.nats;
+  }
+  if (input.tokens) cfg.tokensFile = resolve(input.tokens);
+  if (input.retention) {
+    const ms = parseDurationMs(input.retention);
+    if (ms === undefined || ms <= 0) fail('retention', `"${input.retention}" is not a duration such as 7d, 12h, 30m`);
+    cfg.retentionMs = ms;
+  }
+  if (input.maxDisk) {
+    const bytes = parseSize(input.maxDisk);
+    if (bytes === undefined || bytes <= 0) fail('max-disk', `"${input.maxDisk}" is not a size such as 10GB or 512MiB`);
+    cfg.maxDiskBytes = bytes;
+  }
+  if (Boolean(input.tlsCert) !== Boolean(input.tlsKey)) fail(input.tlsCert ? 'tls-key' : 'tls-cert', 'TLS needs both --tls-cert and --tls-key');
+  if (input.tlsCert) cfg.tlsCert = resolve(input.tlsCert);
+  if (input.tlsKey) cfg.tlsKey = resolve(input.tlsKey);
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,47 @@
+/**
+ * Prometheus metrics (prom-client), one registry per hub so tests can run several hubs in one
+ * process. Names follow `<area>_<noun>_<unit>_total` (Vector instrumentation spec).
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface HubMetrics {
+  registry: Registry;
+  ingestRecords: Counter<'path'>;
+  ingestBatches: Counter<'path'>;
+  ingestBytes: Counter<'path'>;
+  ingestRejected: Counter<'reason'>;
+  ingestDuplicateBatches: Counter;
+  ingestConnections: Gauge;
+  protocolErrors: Counter<'code'>;
+  storeBytes: Gauge;
+  storeRecords: Gauge;
+  tailClients: Gauge;
+  tailRecordsSent: Counter;
+  tailRecordsDropped: Counter;
+  busPublished: Counter;
+  busConnected: Gauge;
+  httpRequests: Counter<'route' | 'status'>;
+}
+
+export function createMetrics(): HubMetrics {
+  const registry = new Registry();
+  const r = [registry];
+  return {
+    registry,
+    ingestRecords: new Counter({ name: 'logwire_ingest_records_total', help: 'Records stored, by ingest path (ws, http).', labelNames: ['path'], registers: r }),
+    ingestBatches: new Counter({ name: 'logwire_ingest_batches_total', help: 'Batches / requests stored, by ingest path.', labelNames: ['path'], registers: r }),
+    ingestBytes: new Counter({ name: 'logwire_ingest_received_bytes_total', help: 'Bytes of ingest frames and bodies received.', labelNames: ['path'], registers: r }),
+    ingestRejected: new Counter({ name: 'logwire_ingest_rejected_records_total', help: 'Records rejected by validation, by reason.', labelNames: ['reason'], registers: r }),
+    ingestDuplicateBatches: new Counter({ name: 'logwire_ingest_duplicate_batches_total', help: 'Batches re-sent after being stored: acked again, not stored again.', registers: r }),
+    ingestConnections: new Gauge({ name: 'logwire_ingest_connections', help: 'Open shipper WebSocket connections.', registers: r }),
+    protocolErrors: new Counter({ name: 'logwire_ingest_protocol_errors_total', help: 'Ingest connections closed for protocol errors, by code.', labelNames: ['code'], registers: r }),
+    storeBytes: new Gauge({ name: 'logwire_store_size_bytes', help: 'Bytes the store uses on disk.', registers: r }),
+    storeRecords: new Gauge({ name: 'logwire_store_records', help: 'Records in the store.', registers: r }),
+    tailClients: new Gauge({ name: 'logwire_tail_clients', help: 'Connected live-tail clients.', registers: r }),
+    tailRecordsSent: new Counter({ name: 'logwire_tail_sent_records_total', help: 'Records sent to live-tail clients.', registers: r }),
+    tailRecordsDropped: new Counter({ name: 'logwire_tail_dropped_records_total', help: 'Records dropped for slow live-tail clients.', registers: r }),
+    busPublished: new Counter({ name: 'logwire_bus_published_records_total', help: 'Records published on the bus.', registers: r }),
+    busConnected: new Gauge({ name: 'logwire_bus_connected', help: '1 while the bus (NATS) is connected.', registers: r }),
+    httpRequests: new Counter({ name: 'logwire_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: r }),
+  };
+}
