@@ -23,6 +23,26 @@ export interface HubContext {
    * path). The bus/live layer hooks in here to fan records out.
    */
   onStored: (records: WireRecord[]) => void;
+  /** History queries (GET /logs, tail `after=`): local store, or merged across hubs. */
+  history: History;
 }
 
 export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;
+
+/** One page of a history query. `params` are the raw query parameters, for forwarding to other hubs. */
+export interface HistoryQuery {
+  params: Record<string, string[]>;
+  filter: import('./query/filter.js').RecordFilter;
+  order: 'asc' | 'desc';
+  /** Exclusive cursor id. */
+  after?: string;
+  limit: number;
+}
+
+/**
+ * Where history queries are answered. On one hub: the local store. With NATS: this hub's store
+ * merged (by id) with every other hub's answer.
+ */
+export interface History {
+  query(q: HistoryQuery): Promise<WireRecord[]>;
+}
