@@ -25,6 +25,10 @@ export interface HubContext {
   onStored: (records: WireRecord[]) => void;
   /** History queries (GET /logs, tail `after=`): local store, or merged across hubs. */
   history: History;
+  /** Registers work to do when the hub stops (before the store closes), e.g. closing sockets. */
+  onClose: (fn: () => void | Promise<void>) => void;
+  /** Extra sections for /health (e.g. the bus): name → state with an `ok` flag. */
+  healthChecks: Map<string, () => { ok: boolean; [k: string]: unknown }>;
 }
 
 export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;

@@ -8,7 +8,8 @@
 import { Packr } from 'msgpackr';
 import type { Frame } from './frames.js';
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number' });
+// copyBuffers: decoded binary values must not alias uWS-owned memory that is reused after a callback.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number', copyBuffers: true });
 
 export function encode(value: unknown): Buffer {
   return packr.pack(value);

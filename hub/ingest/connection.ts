@@ -1,0 +1,39 @@
+/**
+ * Per-connection state of a shipper on /v1/ingest and the rules of its conversation (SPEC §3):
+ * hello first, then batches with strictly increasing seq, at most `max_inflight` unacked.
+ */
+import type { Principal } from '../auth/tokens.js';
+
+export interface IngestConnection {
+  principal: Principal;
+  /** Set by hello. */
+  shipper?: string;
+  host?: string;
+  /** Last batch seq received on this connection. */
+  lastSeq: number;
+  inflight: number;
+  closed: boolean;
+  remote: string;
+}
+
+export function newConnection(principal: Principal, remote: string): IngestConnection {
+  return { principal, lastSeq: 0, inflight: 0, closed: false, remote };
+}
+
+export const MAX_SHIPPER_ID_CHARS = 256;
+
+/** Protocol violations: each closes the connection with an error frame and close code 1008. */
+export const ProtocolError = {
+  helloRequired: 'hello_required',
+  duplicateHello: 'duplicate_hello',
+  badHello: 'bad_hello',
+  unsupportedVersion: 'unsupported_version',
+  badBatch: 'bad_batch',
+  seqNotIncreasing: 'seq_not_increasing',
+  inflightExceeded: 'inflight_exceeded',
+  unknownFrame: 'unknown_frame',
+  malformed: 'malformed_frame',
+  notBinary: 'text_frame',
+  tooBig: 'batch_too_big',
+  storeUnavailable: 'store_unavailable',
+} as const;

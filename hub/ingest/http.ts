@@ -1,0 +1,96 @@
+/**
+ * `POST /logs`: one record or an array in JSON (the shape simple Flask-style log servers take),
+ * NDJSON (`application/x-ndjson`), or MessagePack (`application/msgpack`). Same validation and
+ * durability as the WebSocket path; answers 201 `{"saved", "rejected"}` once durable.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { HubContext } from '../context.js';
+import { authenticate } from '../auth/authenticate.js';
+import { HubError } from '../errors.js';
+import { readBody, readRequest, watchAborted } from '../http/request.js';
+import { sendError, sendJson } from '../http/respond.js';
+import { decode } from '../protocol/codec.js';
+import { storeBatch } from './store-batch.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new HubError('HUB_ERR_BAD_BODY', 'the body is not valid UTF-8');
+  }
+}
+
+function asRecordList(value: unknown, what: string): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === 'object') return [value];
+  throw new HubError('HUB_ERR_BAD_BODY', `${what} must be one record (an object) or an array of records`);
+}
+
+/** Parses a body by content type into a list of candidate records. */
+export function parseBody(contentType: string, body: Buffer): unknown[] {
+  if (body.length === 0) throw new HubError('HUB_ERR_BAD_BODY', 'the body is empty; send a JSON record or an array of records');
+  const type = contentType.split(';')[0].trim();
+  if (type === 'application/msgpack' || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') {
+    const r = decode(body);
+    if (!r.ok) throw new HubError('HUB_ERR_BAD_BODY', `the MessagePack body is invalid: ${r.message}`);
+    return asRecordList(r.value, 'the MessagePack body');
+  }
+  const s = text(body);
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') {
+    const out: unknown[] = [];
+    const lines = s.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (line === '') continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch (err) {
+        throw new HubError('HUB_ERR_BAD_BODY', `NDJSON line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    if (out.length === 0) throw new HubError('HUB_ERR_BAD_BODY', 'the NDJSON body has no records');
+    return out;
+  }
+  // application/json, and anything else (curl -d sends form encoding by default): try JSON.
+  let value: unknown;
+  try {
+    value = JSON.parse(s);
+  } catch (err) {
+    throw new HubError('HUB_ERR_BAD_BODY', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+  return asRecordList(value, 'the JSON body');
+}
+
+export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
+  app.post('/logs', (res, req) => {
+    const aborted = watchAborted(res);
+    const info = readRequest(req);
+    const bodyPromise = readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted);
+    // If auth fails first, the body read may still reject later: never as an unhandled rejection.
+    bodyPromise.catch(() => undefined);
+    void (async () => {
+      try {
+        const principal = authenticate(ctx.tokens, info.authorization, info.query.get('token'), 'ingest');
+        const body = await bodyPromise;
+        ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
+        const records = parseBody(info.contentType, body);
+        const outcome = await storeBatch(ctx, 'http', principal, records);
+        if (outcome.stored === 0 && outcome.rejected.length > 0) {
+          const first = outcome.rejected[0];
+          sendJson(res, aborted, 400, {
+            error: `no record was saved: record ${first.index} was rejected (${first.reason})${outcome.rejected.length > 1 ? ` and ${outcome.rejected.length - 1} more` : ''}`,
+            code: 'HUB_ERR_BAD_BODY',
+            rejected: outcome.rejected,
+          });
+          return;
+        }
+        sendJson(res, aborted, 201, { saved: outcome.stored, rejected: outcome.rejected, message: 'Log(s) saved successfully' });
+      } catch (err) {
+        if (!(err instanceof HubError)) ctx.log.error({ err }, 'POST /logs failed');
+        sendError(res, aborted, err);
+      }
+    })();
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * `/v1/ingest`: the shipper WebSocket (SPEC §3). Authenticated on the upgrade (401/403 before
+ * it), then hello → welcome, batch → ack (sent only once the batch is durable). Every protocol
+ * fault costs only this connection: an error frame, then a close code that says why. A store
+ * fault is 1011; bad input never is.
+ */
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { HubContext } from '../context.js';
+import { authenticate } from '../auth/authenticate.js';
+import { toHubError } from '../errors.js';
+import { CloseCode, PROTOCOL_VERSION, decodeFrame, encodeFrame, type BatchFrame, type HelloFrame, type HubFrame } from '../protocol/index.js';
+import { sendError } from '../http/respond.js';
+import { MAX_SHIPPER_ID_CHARS, ProtocolError, newConnection, type IngestConnection } from './connection.js';
+import { storeBatch } from './store-batch.js';
+
+type Socket = WebSocket<IngestConnection>;
+
+/** Frames this much over max_batch_bytes are cut off by uWS itself (still with close 1009). */
+const PAYLOAD_SLACK_BYTES = 1024 * 1024;
+
+export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
+  const { config, metrics, log } = ctx;
+  const sockets = new Set<Socket>();
+
+  const sendFrame = (ws: Socket, frame: HubFrame): void => {
+    const conn = ws.getUserData();
+    if (conn.closed) return;
+    ws.cork(() => ws.send(encodeFrame(frame), true));
+  };
+
+  const fail = (ws: Socket, code: string, message: string, closeCode: number): void => {
+    const conn = ws.getUserData();
+    if (conn.closed) return;
+    metrics.protocolErrors.inc({ code });
+    log.info({ shipper: conn.shipper, remote: conn.remote, code }, `ingest connection closed: ${message}`);
+    ws.cork(() => {
+      ws.send(encodeFrame({ type: 'error', code, message }), true);
+      ws.end(closeCode, message.slice(0, 120));
+    });
+    conn.closed = true;
+  };
+
+  const onHello = (ws: Socket, conn: IngestConnection, frame: HelloFrame): void => {
+    if (conn.shipper !== undefined) return fail(ws, ProtocolError.duplicateHello, 'hello was already sent on this connection', CloseCode.policy);
+    if (typeof frame.shipper !== 'string' || frame.shipper === '' || frame.shipper.length > MAX_SHIPPER_ID_CHARS) {
+      return fail(ws, ProtocolError.badHello, `hello needs "shipper": a stable id of 1..${MAX_SHIPPER_ID_CHARS} characters`, CloseCode.policy);
+    }
+    if (frame.version !== undefined && frame.version !== PROTOCOL_VERSION) {
+      return fail(ws, ProtocolError.unsupportedVersion, `protocol version ${String(frame.version)} is not supported; this hub speaks version ${PROTOCOL_VERSION}`, CloseCode.policy);
+    }
+    conn.shipper = frame.shipper;
+    if (typeof frame.host === 'string' && frame.host !== '') conn.host = frame.host;
+    sendFrame(ws, {
+      type: 'welcome',
+      hub: ctx.store.hubId,
+      acked: ctx.store.ackedSeq(frame.shipper),
+      max_batch_bytes: config.maxBatchBytes,
+      max_inflight: config.maxInflight,
+    });
+  };
+
+  const onBatch = (ws: Socket, conn: IngestConnection, frame: BatchFrame): void => {
+    if (conn.shipper === undefined) return fail(ws, ProtocolError.helloRequired, 'send hello before the first batch', CloseCode.policy);
+    const { seq, records } = frame;
+    if (!Number.isSafeInteger(seq) || seq <= 0 || !Array.isArray(records)) {
+      return fail(ws, ProtocolError.badBatch, 'a batch needs "seq" (a positive integer) and "records" (an array)', CloseCode.policy);
+    }
+    if (seq <= conn.lastSeq) return fail(ws, ProtocolError.seqNotIncreasing, `batch seq ${seq} is not greater than the previous ${conn.lastSeq}`, CloseCode.policy);
+    if (conn.inflight >= config.maxInflight) {
+      return fail(ws, ProtocolError.inflightExceeded, `more than max_inflight=${config.maxInflight} unacked batches`, CloseCode.policy);
+    }
+    conn.lastSeq = seq;
+    conn.inflight++;
+    storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.shipper, seq }, conn.host).then(
+      (outcome) => {
+        conn.inflight--;
+        const ack: HubFrame & { duplicate?: boolean } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
+        if (outcome.duplicate) ack.duplicate = true;
+        sendFrame(ws, ack);
+      },
+      (err: unknown) => {
+        conn.inflight--;
+        log.error({ err, shipper: conn.shipper, seq }, 'could not store a batch; the shipper will resend it');
+        fail(ws, ProtocolError.storeUnavailable, `the hub could not store batch ${seq}: ${toHubError(err).message}`, CloseCode.internal);
+      },
+    );
+  };
+
+  app.ws<IngestConnection>('/v1/ingest', {
+    maxPayloadLength: config.maxBatchBytes + PAYLOAD_SLACK_BYTES,
+    maxBackpressure: 4 * 1024 * 1024,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const authorization = req.getHeader('authorization');
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const queryToken = new URLSearchParams(req.getQuery() ?? '').get('token');
+      const aborted = { aborted: false, onAbort: () => undefined };
+      res.onAborted(() => {
+        aborted.aborted = true;
+      });
+      let principal;
+      try {
+        principal = authenticate(ctx.tokens, authorization, queryToken, 'ingest');
+      } catch (err) {
+        sendError(res, aborted, err);
+        return;
+      }
+      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+      res.cork(() => res.upgrade(newConnection(principal, remote), key, protocol, extensions, context));
+    },
+    open: (ws) => {
+      sockets.add(ws);
+      metrics.ingestConnections.inc();
+    },
+    message: (ws, message, isBinary) => {
+      const conn = ws.getUserData();
+      if (conn.closed) return;
+      metrics.ingestBytes.inc({ path: 'ws' }, message.byteLength);
+      if (!isBinary) return fail(ws, ProtocolError.notBinary, 'frames must be binary MessagePack, not text', CloseCode.unsupportedData);
+      if (message.byteLength > config.maxBatchBytes) {
+        return fail(ws, ProtocolError.tooBig, `frame of ${message.byteLength} bytes is over max_batch_bytes=${config.maxBatchBytes}; send smaller batches`, CloseCode.tooBig);
+      }
+      // uWS owns `message` only during this callback; decoding copies what we keep.
+      const decoded = decodeFrame(new Uint8Array(message));
+      if (!decoded.ok) {
+        const close = decoded.code === 'not_a_map' || decoded.code === 'unknown_type' ? CloseCode.policy : CloseCode.invalidPayload;
+        return fail(ws, ProtocolError.malformed, decoded.message, close);
+      }
+      const frame = decoded.frame;
+      if (frame.type === 'hello') return onHello(ws, conn, frame);
+      if (frame.type === 'batch') return onBatch(ws, conn, frame);
+      return fail(ws, ProtocolError.unknownFrame, `unexpected frame type "${String(frame.type).slice(0, 40)}"; shippers send hello and batch`, CloseCode.policy);
+    },
+    close: (ws) => {
+      ws.getUserData().closed = true;
+      sockets.delete(ws);
+      metrics.ingestConnections.dec();
+    },
+  });
+
+  ctx.onClose(() => {
+    for (const ws of sockets) {
+      ws.getUserData().closed = true;
+      ws.end(CloseCode.goingAway, 'hub shutting down');
+    }
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The one path every ingest takes (WebSocket batches and POST /logs): validate each record,
+ * append the valid ones durably, fan them out, count. Returns the ack content.
+ */
+import type { HubContext } from '../context.js';
+import type { Principal } from '../auth/tokens.js';
+import type { Rejection } from '../protocol/frames.js';
+import { validateRecord, type ValidRecord } from '../protocol/record.js';
+import type { BatchOrigin } from '../store/types.js';
+
+export interface StoreOutcome {
+  stored: number;
+  rejected: Rejection[];
+  duplicate: boolean;
+}
+
+export async function storeBatch(ctx: HubContext, path: 'ws' | 'http', principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
+  if (origin && ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
+    // A resend after reconnect: stored before, so ack again without validating or storing.
+    ctx.metrics.ingestDuplicateBatches.inc();
+    return { stored: 0, rejected: [], duplicate: true };
+  }
+  const valid: ValidRecord[] = [];
+  const rejected: Rejection[] = [];
+  const vctx = { limits: ctx.limits, services: principal.services, defaultHost, nowMs: Date.now() };
+  for (let i = 0; i < records.length; i++) {
+    const v = validateRecord(records[i], vctx);
+    if (v.ok) valid.push(v.record);
+    else {
+      rejected.push({ index: i, reason: v.reason });
+      ctx.metrics.ingestRejected.inc({ reason: v.reason });
+    }
+  }
+  const result = await ctx.store.append(valid, origin);
+  if (result.duplicate) {
+    ctx.metrics.ingestDuplicateBatches.inc();
+    return { stored: 0, rejected: [], duplicate: true };
+  }
+  if (result.records.length > 0) {
+    ctx.metrics.ingestRecords.inc({ path }, result.records.length);
+    ctx.onStored(result.records);
+  }
+  ctx.metrics.ingestBatches.inc({ path });
+  return { stored: result.records.length, rejected, duplicate: false };
+}
