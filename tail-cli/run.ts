@@ -1,0 +1,116 @@
+/**
+ * One tail-cli session: optional history, then the live tail, written to stdout.
+ *
+ * Handoff without gap or duplicate (SPEC §4, §9):
+ * - when following, the id of the newest stored record (any service) is read first, as the
+ *   anchor: every record that arrives later has a greater id;
+ * - history (`--since`, `--limit`, `--no-follow`) is printed oldest first;
+ * - the live tail starts `after=` the last history record printed, or after the anchor when the
+ *   history printed nothing, so the hub replays what arrived meanwhile and then goes live.
+ *
+ * stdout backpressure pauses the WebSocket (the hub then counts drops for us rather than for
+ * anyone else). A closed stdout (`| head`) ends the session with exit 0.
+ */
+import type { Writable } from 'node:stream';
+import type { JsonRecord } from '../hub/protocol/index.js';
+import { filterParams, MAX_PAGE } from './config.js';
+import type { TailConfig } from './config.js';
+import { createHistoryClient, historyAscending, historyNewest, newestId } from './history.js';
+import type { HistoryClient } from './history.js';
+import { openLiveTail } from './live.js';
+import type { LiveTail, LiveTailOptions } from './live.js';
+import { createFormatter } from './output.js';
+
+export interface SessionIo {
+  stdout: Writable;
+  /** One line per notice, already prefixed by the caller's convention. */
+  notice: (line: string) => void;
+  /** Live-tail tuning for tests (idle timeout, backoff). */
+  live?: Pick<LiveTailOptions, 'idleTimeoutMs' | 'backoffInitialMs' | 'backoffMaxMs'>;
+}
+
+export interface Session {
+  /** Resolves when the session ends normally (history done, or stopped); rejects with CliError. */
+  readonly done: Promise<void>;
+  /** Stops following (Ctrl-C, closed stdout). */
+  stop(): Promise<void>;
+}
+
+export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session {
+  const history: HistoryClient = createHistoryClient({ httpUrl: cfg.httpUrl, token: cfg.token });
+  const format = createFormatter({ format: cfg.output, color: cfg.color });
+  let live: LiveTail | undefined;
+  let stopped = false;
+
+  function write(records: JsonRecord[]): boolean {
+    let text = '';
+    for (const r of records) text += format(r);
+    return io.stdout.write(text);
+  }
+
+  function drained(): Promise<void> {
+    if (!io.stdout.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        io.stdout.off('drain', done);
+        io.stdout.off('close', done);
+        resolve();
+      };
+      io.stdout.on('drain', done);
+      io.stdout.on('close', done);
+    });
+  }
+
+  async function printHistory(): Promise<string | undefined> {
+    const params = filterParams(cfg.filter);
+    if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
+    let lastId: string | undefined;
+    if (cfg.limit !== undefined) {
+      const records = await historyNewest(history, params, cfg.limit, MAX_PAGE);
+      if (records.length > 0) {
+        write(records);
+        lastId = records[records.length - 1].id;
+      }
+    } else {
+      for await (const page of historyAscending(history, params)) {
+        if (stopped) break;
+        write(page);
+        lastId = page[page.length - 1].id;
+        await drained();
+      }
+    }
+    await drained();
+    return lastId;
+  }
+
+  async function main(): Promise<void> {
+    const anchor = cfg.follow ? await newestId(history) : undefined;
+    const wantHistory = cfg.sinceMs !== undefined || cfg.limit !== undefined || !cfg.follow;
+    const lastHistoryId = wantHistory ? await printHistory() : undefined;
+    if (!cfg.follow || stopped) return;
+    const after = lastHistoryId ?? anchor;
+    const tail = openLiveTail({
+      wsUrl: cfg.wsUrl,
+      token: cfg.token,
+      params: filterParams(cfg.filter),
+      ...(after !== undefined ? { after } : {}),
+      ...io.live,
+      onRecords: (records) => {
+        const ok = write(records);
+        if (!ok) void drained().then(() => tail.resume());
+        return ok;
+      },
+      onNotice: io.notice,
+    });
+    live = tail;
+    await tail.done;
+  }
+
+  return {
+    done: main(),
+    async stop() {
+      stopped = true;
+      await live?.close();
+    },
+  };
+}
