@@ -8,7 +8,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { buildConfig, DEFAULT_HUB, OUTPUT_FORMATS } from './config.js';
+import { buildConfig, DEFAULT_HUB } from './config.js';
 import type { CliArgs } from './config.js';
 import { CliError, ExitCode } from './errors.js';
 import { startSession } from './run.js';
@@ -56,7 +56,7 @@ function parseArgs(argv: string[]): CliArgs {
     .option('since', { type: 'string', describe: 'Print history from this time first: 15m, 2h, 7d or ISO 8601 [env LOGWIRE_SINCE]' })
     .option('follow', { type: 'boolean', describe: 'Keep following live; --no-follow prints history and exits [env LOGWIRE_NO_FOLLOW]' })
     .option('limit', { type: 'string', describe: 'Print only the newest N history records (as tail -n) [env LOGWIRE_LIMIT]' })
-    .option('output', { alias: 'o', type: 'string', describe: `${OUTPUT_FORMATS.join(', ')}: pretty, json (NDJSON) or raw (message only) [env LOGWIRE_OUTPUT] (default pretty)` })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output format: pretty, json (NDJSON) or raw (message only) [env LOGWIRE_OUTPUT] (default pretty)' })
     .option('color', { type: 'boolean', describe: 'Colour pretty output; default on a terminal; --no-color or NO_COLOR turn it off' })
     .example('$0 --service payments --severity ERROR', 'errors from payments, live')
     .example('$0 --since 15m --severity WARN+', 'the last 15 minutes of warnings and worse, then live')
