@@ -16,6 +16,7 @@ import { localHistory } from './query/local-history.js';
 import { registerHealthRoutes } from './health.js';
 import { registerIngestRoutes } from './ingest/server.js';
 import { registerHttpIngestRoutes } from './ingest/http.js';
+import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 
 export interface Hub {
@@ -75,6 +76,8 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   registerIngestRoutes(app, ctx);
   registerHttpIngestRoutes(app, ctx);
   for (const route of opts.routes ?? []) route(app, ctx);
+  // Last: it also answers 404/405 for everything not registered above.
+  registerQueryRoutes(app, ctx);
 
   let listenSocket: uWS.us_listen_socket;
   try {
