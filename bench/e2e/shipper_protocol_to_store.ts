@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const get = async (path: string): Promise<{ total: number; count: number }> => {
     const res = await fetch(`${hub.url}${path}`, auth);
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
+    return (await res.json()) as { total: number; count: number };
   };
   const stats = await get('/stats');
   if (stats.total !== RECORDS) throw new Error(`hub holds ${stats.total} records, expected ${RECORDS}`);
