@@ -1,0 +1,242 @@
+/**
+ * Lines → records. One parser per followed file (it holds that file's multiline state).
+ *
+ * - JSON lines (`{...}`): timestamp, level, service and message are taken by their common names
+ *   (see the *_KEYS lists); every other key is kept in `fields`.
+ * - Plain text: the message is the whole line; the event time is the first ISO 8601/RFC 3339,
+ *   syslog (`Mar  3 14:02:01`) or common-log (`[10/Oct/2000:13:55:36 -0700]`) timestamp near the
+ *   start; the severity is an upper-case level word (`ERROR`, `WARN`, …) or `level=x`.
+ *   Times without a zone are UTC (SPEC §9); with no timestamp the read time is used.
+ * - Multiline: continuation lines (indented, `Caused by:`, `... N more`, or — with a custom
+ *   pattern — any line not matching the start pattern) join the previous record with `\n`.
+ *   A pending record is emitted when the next record starts or after `multilineFlushMs` idle.
+ *
+ * Invariant: every emitted record carries the file offset just past its last line, so a
+ * checkpoint never covers a line that is still pending here.
+ */
+import { normalizeSeverity, parseTime, epochToMs, type Severity } from '../hub/protocol/index.js';
+import type { LineFormat } from './config.js';
+
+/** A record as the shipper sends it (SPEC §3 batch records). */
+export interface ShipRecord {
+  ts: number;
+  service: string;
+  severity: Severity;
+  message: string;
+  host: string;
+  file?: string;
+  fields?: Record<string, unknown>;
+  truncated?: true;
+}
+
+export interface ParserOptions {
+  service: string;
+  host: string;
+  file?: string;
+  format: LineFormat;
+  /** `auto`, `off`, or a regex source matching the first line of a record. */
+  multiline: string;
+  multilineFlushMs: number;
+  /** Upper bound for a joined multiline message (bytes, approximated by UTF-16 length). */
+  maxLineBytes: number;
+}
+
+/** Receives each record with the offset just past its last line and its source length in chars. */
+export type RecordSink = (record: ShipRecord, endOffset: number, sizeHint: number) => void;
+
+export interface LineParser {
+  /** One line without its newline; `endOffset` is just past the newline. */
+  push(line: string, endOffset: number, truncated: boolean, nowMs: number): void;
+  /** Emits the pending multiline record if it has waited `multilineFlushMs`. */
+  flushIfIdle(nowMs: number): void;
+  /** Emits the pending record now (rotation, shutdown). */
+  flush(): void;
+  readonly pending: boolean;
+}
+
+const TS_KEYS = new Set(['ts', 'timestamp', 'time', '@timestamp', 't', 'date', 'datetime', 'asctime']);
+const LEVEL_KEYS = new Set(['level', 'severity', 'lvl', 'loglevel', 'log_level', 'levelname', 'log.level']);
+const MSG_KEYS = new Set(['message', 'msg', 'log', 'text']);
+const SERVICE_KEYS = new Set(['service', 'app', 'application', 'service.name']);
+
+const ISO_RE = /(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)/;
+const SYSLOG_RE = /^(?:<\d{1,3}>)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})/;
+const CLF_RE = /\[(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]/;
+const SEV_RE = /\b(TRACE|DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|CRIT|FATAL|PANIC|EMERG|ALERT)\b/;
+const SEV_KV_RE = /\b(?:level|severity|lvl)=["']?([A-Za-z]+|\d{1,2})/i;
+const SEV_BRACKET_RE = /\[(trace|debug|info|notice|warn|warning|error|err|crit|critical|fatal)\]/i;
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const CONTINUATION_RE = /^(?:\s|Caused by:|\.\.\. \d+ more)/;
+/** Only the head of a line is searched for a timestamp and level (cost bound on long lines). */
+const HEAD_CHARS = 160;
+
+/** Finds an event time in a plain-text line; undefined when there is none. */
+export function findTimestamp(line: string, nowMs: number): number | undefined {
+  const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
+  const c = head.charCodeAt(0);
+  let m: RegExpExecArray | null;
+  if ((c >= 48 && c <= 57) || c === 91 /* [ */ || head.includes('-')) {
+    m = ISO_RE.exec(head);
+    if (m) {
+      const t = parseTime(m[1].replace(',', '.'), nowMs);
+      if (t !== undefined) return t;
+    }
+  }
+  m = SYSLOG_RE.exec(head);
+  if (m) {
+    const year = new Date(nowMs).getUTCFullYear();
+    let t = Date.UTC(year, MONTHS[m[1]], Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+    // Syslog has no year: a date more than a day ahead belongs to last year (December logs read in January).
+    if (t > nowMs + 86_400_000) t = Date.UTC(year - 1, MONTHS[m[1]], Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+    return t;
+  }
+  if (head.includes('/')) {
+    m = CLF_RE.exec(head);
+    if (m) {
+      const off = (Number(m[8]) * 60 + Number(m[9])) * 60_000 * (m[7] === '-' ? -1 : 1);
+      return Date.UTC(Number(m[3]), MONTHS[m[2]], Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - off;
+    }
+  }
+  return undefined;
+}
+
+/** Finds a severity in a plain-text line; undefined when there is none. */
+export function findSeverity(line: string): Severity | undefined {
+  const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
+  const m = SEV_RE.exec(head) ?? SEV_KV_RE.exec(head) ?? SEV_BRACKET_RE.exec(head);
+  if (!m) return undefined;
+  const s = normalizeSeverity(m[1]);
+  return s.original === undefined ? s.severity : undefined;
+}
+
+function jsonTime(v: unknown, nowMs: number): number | undefined {
+  if (typeof v === 'number') return epochToMs(v);
+  if (typeof v === 'string') return parseTime(v.replace(',', '.'), nowMs) ?? (Number.isNaN(Date.parse(v)) ? undefined : Date.parse(v));
+  return undefined;
+}
+
+/** Parses a JSON object line; undefined when the line is not a JSON object. */
+export function parseJsonLine(line: string, opts: ParserOptions, nowMs: number): ShipRecord | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  const obj = o as Record<string, unknown>;
+  let ts: number | undefined;
+  let level: unknown;
+  let message: string | undefined;
+  let service: string | undefined;
+  let fields: Record<string, unknown> | undefined;
+  for (const k in obj) {
+    const v = obj[k];
+    if (ts === undefined && TS_KEYS.has(k) && (ts = jsonTime(v, nowMs)) !== undefined) continue;
+    if (level === undefined && LEVEL_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) { level = v; continue; }
+    if (message === undefined && MSG_KEYS.has(k) && typeof v === 'string') { message = v; continue; }
+    if (service === undefined && SERVICE_KEYS.has(k) && typeof v === 'string' && v.length > 0 && v.length <= 128) { service = v; continue; }
+    (fields ??= {})[k] = v;
+  }
+  const sev = normalizeSeverity(level);
+  if (sev.original !== undefined) (fields ??= {}).level = sev.original;
+  const rec: ShipRecord = {
+    ts: ts ?? nowMs,
+    service: service ?? opts.service,
+    severity: sev.severity,
+    // A JSON line without a message field is still shipped whole, so nothing is lost.
+    message: message ?? line,
+    host: opts.host,
+  };
+  if (opts.file !== undefined) rec.file = opts.file;
+  if (fields) rec.fields = fields;
+  return rec;
+}
+
+/** Parses a plain-text line (never fails). */
+export function parseTextLine(line: string, opts: ParserOptions, nowMs: number): ShipRecord {
+  const rec: ShipRecord = {
+    ts: findTimestamp(line, nowMs) ?? nowMs,
+    service: opts.service,
+    severity: findSeverity(line) ?? 'INFO',
+    message: line,
+    host: opts.host,
+  };
+  if (opts.file !== undefined) rec.file = opts.file;
+  return rec;
+}
+
+/** Creates the parser for one file; records go to `sink` in line order. */
+export function createLineParser(opts: ParserOptions, sink: RecordSink): LineParser {
+  const startRe = opts.multiline !== 'auto' && opts.multiline !== 'off' ? new RegExp(opts.multiline) : undefined;
+  const joinLines = opts.multiline !== 'off';
+  let parts: string[] = [];
+  let partsLen = 0;
+  let pendingTruncated = false;
+  let pendingEnd = 0;
+  let pendingNow = 0;
+  let lastPushMs = 0;
+
+  function emit(): void {
+    if (parts.length === 0) return;
+    const text = parts.length === 1 ? parts[0] : parts.join('\n');
+    const rec = parseTextLine(text, opts, pendingNow);
+    if (pendingTruncated) rec.truncated = true;
+    parts = [];
+    partsLen = 0;
+    pendingTruncated = false;
+    sink(rec, pendingEnd, text.length);
+  }
+
+  function isContinuation(line: string): boolean {
+    if (parts.length === 0) return false;
+    if (startRe) return !startRe.test(line);
+    return line.length === 0 || CONTINUATION_RE.test(line);
+  }
+
+  return {
+    push(line, endOffset, truncated, nowMs) {
+      lastPushMs = nowMs;
+      if (joinLines && isContinuation(line)) {
+        if (partsLen + line.length + 1 > opts.maxLineBytes) pendingTruncated = true;
+        else {
+          parts.push(line);
+          partsLen += line.length + 1;
+        }
+        if (truncated) pendingTruncated = true;
+        pendingEnd = endOffset;
+        return;
+      }
+      emit();
+      if (line.length === 0) {
+        // A blank line carries nothing; its offset still counts as read.
+        return;
+      }
+      if (opts.format !== 'text' && line.charCodeAt(0) === 123 /* { */ && !truncated) {
+        const rec = parseJsonLine(line, opts, nowMs);
+        if (rec) {
+          sink(rec, endOffset, line.length);
+          return;
+        }
+      }
+      if (!joinLines) {
+        const rec = parseTextLine(line, opts, nowMs);
+        if (truncated) rec.truncated = true;
+        sink(rec, endOffset, line.length);
+        return;
+      }
+      parts.push(line);
+      partsLen = line.length;
+      pendingTruncated = truncated;
+      pendingEnd = endOffset;
+      pendingNow = nowMs;
+    },
+    flushIfIdle(nowMs) {
+      if (parts.length > 0 && nowMs - lastPushMs >= opts.multilineFlushMs) emit();
+    },
+    flush: emit,
+    get pending() {
+      return parts.length > 0;
+    },
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Wiring: tail → parse → batch → spool → send, and acks → checkpoint → spool cleanup.
+ *
+ * Order of durability (what makes kill -9 safe): a batch gets its seq, is written to the spool
+ * (with the file positions it covers) and only then sent; on ack the checkpoint is advanced to
+ * those positions and written atomically, and only then is the spool file removed. At startup
+ * the resume point of each file is the checkpoint with every spooled batch's positions applied
+ * in seq order, and the spooled batches are sent again with their original seqs.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { encodeFrame, type AckFrame } from '../hub/protocol/index.js';
+import type { ShipperConfig } from './config.js';
+import { cleanTemp, createCheckpointWriter, loadShipperId, readCheckpoint, type FilePosition } from './checkpoint.js';
+import { lockStateDir } from './lock.js';
+import { openSpool, type SpoolEntry } from './spool.js';
+import { createBatcher, type Batch } from './batch.js';
+import { createLineParser, type LineParser, type ShipRecord } from './parse.js';
+import { createTailer, type TailedFile, type Tailer } from './tail.js';
+import { createSender, type LinkState } from './send.js';
+
+/** Spooled frames kept in memory (beyond this they are re-read from disk to be sent). */
+const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
+/** Batches being written to the spool at once before reading waits. */
+const MAX_PENDING_APPENDS = 4;
+
+export interface ShipperStats {
+  shipperId: string;
+  linesRead: number;
+  recordsSpooled: number;
+  recordsAcked: number;
+  recordsRejected: number;
+  batchesAcked: number;
+  spoolBatches: number;
+  spoolBytes: number;
+  behindBytes: number;
+  hubState: LinkState;
+  hubUrl: string;
+  lastAckedSeq: number;
+}
+
+export interface Shipper {
+  readonly shipperId: string;
+  stats(): ShipperStats;
+  /** Adds a record that does not come from a file (simulate). */
+  add(record: ShipRecord, sizeHint: number): void;
+  /** Resolves with the reason when the shipper cannot go on (e.g. the token is refused). */
+  readonly fatal: Promise<Error>;
+  /** Stops reading, spools what was read, waits briefly for acks, releases the state dir. */
+  close(opts?: { drainMs?: number }): Promise<void>;
+}
+
+/** A fatal condition for a person (one line). */
+export class ShipperError extends Error {
+  override name = 'ShipperError';
+}
+
+export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files' | 'external' = 'files'): Promise<Shipper> {
+  const shipperId = await loadShipperId(cfg.stateDir);
+  const release = await lockStateDir(cfg.stateDir);
+  await cleanTemp(cfg.stateDir);
+  let failFatal!: (e: Error) => void;
+  const fatal = new Promise<Error>((res) => (failFatal = res));
+
+  const cp = await readCheckpoint(cfg.stateDir);
+  const spool = await openSpool(join(cfg.stateDir, 'spool'), { fsync: cfg.spool.fsync, memoryBytes: SPOOL_MEMORY_BYTES }, (m) => log.warn(m));
+  const resume = new Map<string, FilePosition>(Object.entries(cp.files));
+  for (const e of spool.entries) for (const p of e.positions) resume.set(p.key, p);
+  let seq = Math.max(cp.lastSeq, spool.maxSeq);
+  if (spool.entries.length) log.info(`${spool.entries.length} unacked batch(es) in the spool from the last run will be sent again`);
+  const cpWriter = createCheckpointWriter(cfg.stateDir, cfg.spool.fsync);
+
+  const st = { linesRead: 0, recordsSpooled: 0, recordsAcked: 0, recordsRejected: 0, batchesAcked: 0 };
+
+  // --- spool appends, in seq order, with backpressure on reading
+  let appendChain: Promise<void> = Promise.resolve();
+  let pendingAppends = 0;
+  let pendingBytes = 0;
+  let gateWaiters: Array<() => void> = [];
+  let warnedFull = false;
+  const blocked = () => pendingAppends >= MAX_PENDING_APPENDS || spool.bytes + pendingBytes >= cfg.spool.maxBytes;
+  const releaseGate = () => {
+    if (blocked() || gateWaiters.length === 0) return;
+    const w = gateWaiters;
+    gateWaiters = [];
+    for (const r of w) r();
+  };
+  const gate = (): Promise<void> | undefined => {
+    if (!blocked()) return undefined;
+    if (spool.bytes + pendingBytes >= cfg.spool.maxBytes && !warnedFull) {
+      warnedFull = true;
+      log.warn(`spool is full (${Math.round(spool.bytes / 1048576)} MB of ${Math.round(cfg.spool.maxBytes / 1048576)} MB): reading paused until the hub acks; nothing is dropped`);
+    }
+    return new Promise<void>((res) => gateWaiters.push(res));
+  };
+
+  const onBatch = (b: Batch): void => {
+    const s = ++seq;
+    const frame = encodeFrame({ type: 'batch', seq: s, records: b.records as unknown as Record<string, unknown>[] });
+    pendingAppends++;
+    pendingBytes += frame.length;
+    st.recordsSpooled += b.records.length;
+    appendChain = appendChain
+      .then(() => spool.append(s, frame, b.positions, b.records.length))
+      .then(
+        () => {
+          pendingAppends--;
+          pendingBytes -= frame.length;
+          sender.notify();
+          releaseGate();
+        },
+        (err: NodeJS.ErrnoException) => failFatal(new ShipperError(`cannot write the spool in ${cfg.stateDir}: ${err.code ?? err.message}`)),
+      );
+  };
+  const batcher = createBatcher(cfg.batch, onBatch);
+
+  // --- acks → checkpoint → spool cleanup
+  const onAcked = (done: SpoolEntry[], ack: AckFrame | undefined): void => {
+    if (ack?.rejected?.length) {
+      st.recordsRejected += ack.rejected.length;
+      const reasons = ack.rejected.slice(0, 5).map((r) => `#${r.index} ${r.reason}`).join(', ');
+      log.warn(`hub rejected ${ack.rejected.length} record(s) of batch ${ack.seq} (${reasons}${ack.rejected.length > 5 ? ', …' : ''}); they are not retried`);
+    }
+    if (done.length === 0) return;
+    for (const e of done) {
+      for (const p of e.positions) cp.files[p.key] = p;
+      cp.lastSeq = Math.max(cp.lastSeq, e.seq);
+      st.recordsAcked += e.lines;
+      st.batchesAcked++;
+    }
+    cpWriter
+      .write(cp)
+      .then(() => spool.remove(done))
+      .then(releaseGate, (err: NodeJS.ErrnoException) => failFatal(new ShipperError(`cannot write the checkpoint in ${cfg.stateDir}: ${err.code ?? err.message}`)));
+  };
+
+  const sender = createSender(
+    { ...cfg.send, shipperId, host: cfg.host },
+    spool,
+    {
+      onWelcome(w) {
+        if (w.max_batch_bytes > 0) batcher.setMaxBytes(Math.floor(w.max_batch_bytes * 0.8));
+        if (w.acked > seq) {
+          log.warn(`hub says seq ${w.acked} is stored for shipper ${shipperId}, above our ${seq}; continuing above it`);
+          seq = w.acked;
+        }
+      },
+      onAcked,
+      onAuthRejected(url, status) {
+        failFatal(new ShipperError(`hub ${url} refused the token (HTTP ${status}${status === 403 ? ': it lacks the ingest scope' : ''}); check --token / LOGWIRE_TOKEN`));
+      },
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      debug: (m) => log.debug(m),
+    },
+  );
+
+  // --- reading
+  let tailer: Tailer | undefined;
+  const parsers = new Map<TailedFile, LineParser>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  if (mode === 'files') {
+    tailer = createTailer(
+      cfg.sources.map((s) => ({ path: s.path, maxLineBytes: s.maxLineBytes })),
+      cfg.tail,
+      resume,
+      {
+        onOpen(f) {
+          const src = cfg.sources[f.source];
+          log.debug(`following ${f.path} from byte ${f.readPos}`);
+          parsers.set(f, createLineParser({ ...src, file: f.path }, (rec, end, size) => batcher.add(rec, size, f.ident, end)));
+        },
+        onLine(f, line, end, truncated, nowMs) {
+          st.linesRead++;
+          parsers.get(f)?.push(line, end, truncated, nowMs);
+        },
+        onReset(f) {
+          parsers.get(f)?.flush();
+        },
+        onClose(f) {
+          parsers.delete(f);
+        },
+        gate,
+        warn: (m) => log.warn(m),
+        info: (m) => log.info(m),
+      },
+    );
+    const flushEvery = Math.max(20, Math.min(...cfg.sources.map((s) => s.multilineFlushMs), 1000) / 2);
+    flushTimer = setInterval(() => {
+      const now = Date.now();
+      for (const p of parsers.values()) p.flushIfIdle(now);
+    }, flushEvery);
+    void tailer.run().catch((err: NodeJS.ErrnoException) => {
+      if (!stopping) failFatal(new ShipperError(`reading files failed: ${err.code ?? err.message}`));
+    });
+  }
+  sender.start();
+
+  return {
+    shipperId,
+    fatal,
+    add(record, sizeHint) {
+      batcher.add(record, sizeHint);
+    },
+    stats() {
+      return {
+        shipperId,
+        ...st,
+        spoolBatches: spool.entries.length,
+        spoolBytes: spool.bytes,
+        behindBytes: tailer?.behindBytes() ?? 0,
+        hubState: sender.state,
+        hubUrl: sender.url,
+        lastAckedSeq: cp.lastSeq,
+      };
+    },
+    async close(opts = {}) {
+      stopping = true;
+      clearInterval(flushTimer);
+      await tailer?.close();
+      for (const r of gateWaiters) r();
+      batcher.flush();
+      batcher.close();
+      await appendChain;
+      const deadline = Date.now() + (opts.drainMs ?? 3000);
+      while (spool.entries.length > 0 && sender.state === 'connected' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await sender.close();
+      await cpWriter.close().catch(() => undefined);
+      await release();
+    },
+  };
+}
