@@ -1,0 +1,211 @@
+/**
+ * Chunk codec: the records of one stream within one commit group, as one LMDB value, plus the
+ * chunk's small meta value (kept in a separate db so range scans never touch record bytes).
+ *
+ * Chunk value, format 1 (labels are the stream's, never repeated; LMDB may LZ4-compress it):
+ *
+ *   u8      format = 1
+ *   varint  n                         records in the chunk
+ *   n × {
+ *     varint  offset delta            lseq - groupFirstLseq, as a delta from the previous record's
+ *     varint  zigzag(ts - prevTs)     event time, epoch ms (prevTs starts at 0)
+ *     u8      flags                   1 = truncated, 2 = has fields
+ *     varint  message bytes           (may be zero-padded LEB128), then the UTF-8 message
+ *     [varint fields bytes, fields as MessagePack map]   when flags & 2
+ *   }
+ *
+ * Chunk meta, format 1 (fixed 40-byte header, then the trigram bitmap, see trigram.ts):
+ *
+ *   0 u8 format = 1 | 1 u8 bitmap log2 | 2 u16 0 | 4 u32 n | 8 f64 minTs | 16 f64 maxTs
+ *   24 f64 rts | 32 u32 lastOffset (last lseq - groupFirstLseq) | 36 u32 value bytes (uncompressed)
+ *   40 bitmap: 2^log2 bits
+ */
+import { decode, encode } from '../protocol/codec.js';
+import type { ValidRecord } from '../protocol/record.js';
+import { StoreCorruptError } from './store-error.js';
+import type { Sketch } from './trigram.js';
+import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
+import type { Cursor } from './varint.js';
+import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+
+const CHUNK_FORMAT = 1;
+const META_FORMAT = 1;
+export const META_HEADER_BYTES = 40;
+const FLAG_TRUNCATED = 1;
+const FLAG_FIELDS = 2;
+
+let scratch = Buffer.allocUnsafe(1 << 20);
+let ranges = new Int32Array(4096);
+
+function ensure(pos: number, extra: number): void {
+  if (pos + extra <= scratch.length) return;
+  const next = Buffer.allocUnsafe(Math.max(scratch.length * 2, pos + extra));
+  scratch.copy(next, 0, 0, pos);
+  scratch = next;
+}
+
+/** A chunk ready to store. */
+export interface EncodedChunk {
+  value: Buffer;
+  meta: Buffer;
+  n: number;
+  minTs: number;
+  maxTs: number;
+}
+
+/**
+ * Encodes the records at `positions` (increasing lseq offsets into `records`, the whole group)
+ * and fills the chunk's trigram bitmap and, when given, the group's.
+ */
+export function encodeChunk(records: readonly ValidRecord[], positions: readonly number[], rts: number, group?: Sketch): EncodedChunk {
+  const n = positions.length;
+  if (ranges.length < n * 2) ranges = new Int32Array(n * 2);
+  let pos = 0;
+  ensure(0, 16);
+  scratch[pos++] = CHUNK_FORMAT;
+  pos = writeVarint(scratch, pos, n);
+  let prevOff = 0;
+  let prevTs = 0;
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  let textBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const off = positions[i];
+    const r = records[off];
+    const fields = r.fields ? encode(r.fields) : undefined;
+    const maxMsg = r.message.length * 3;
+    const width = varintWidth(maxMsg);
+    ensure(pos, 24 + width + maxMsg + (fields ? fields.length + 8 : 0));
+    pos = writeVarint(scratch, pos, off - prevOff);
+    pos = writeVarint(scratch, pos, zigzag(r.ts - prevTs));
+    scratch[pos++] = (r.truncated ? FLAG_TRUNCATED : 0) | (fields ? FLAG_FIELDS : 0);
+    const start = pos + width;
+    const len = scratch.write(r.message, start, 'utf8');
+    writeVarintPadded(scratch, pos, len, width);
+    ranges[i * 2] = start;
+    ranges[i * 2 + 1] = start + len;
+    pos = start + len;
+    textBytes += len;
+    if (fields) {
+      pos = writeVarint(scratch, pos, fields.length);
+      fields.copy(scratch, pos);
+      pos += fields.length;
+    }
+    prevOff = off;
+    prevTs = r.ts;
+    if (r.ts < minTs) minTs = r.ts;
+    if (r.ts > maxTs) maxTs = r.ts;
+  }
+  const value = Buffer.from(scratch.subarray(0, pos));
+  const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
+  for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
+  const meta = encodeMeta({ n, minTs, maxTs, rts, lastOffset: prevOff, valueBytes: value.length }, sketch);
+  return { value, meta, n, minTs, maxTs };
+}
+
+/** One decoded record of a chunk (labels, id and rts come from the stream and group). */
+export interface ChunkEntry {
+  offset: number;
+  ts: number;
+  message: string;
+  fields?: Record<string, unknown>;
+  truncated?: true;
+}
+
+/** Decides from time and message alone whether an entry is wanted (fields are decoded only then). */
+export type EntryTest = (ts: number, message: string) => boolean;
+
+/** Decodes a chunk value. Throws StoreCorruptError when it does not decode. */
+export function decodeChunk(buf: Uint8Array, accept?: EntryTest): ChunkEntry[] {
+  try {
+    return decodeUnchecked(Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length), accept);
+  } catch (err) {
+    if (err instanceof StoreCorruptError) throw err;
+    throw new StoreCorruptError(`chunk does not decode (${(err as Error).message})`, { cause: err });
+  }
+}
+
+function decodeUnchecked(buf: Buffer, accept?: EntryTest): ChunkEntry[] {
+  if (buf.length < 2 || buf[0] !== CHUNK_FORMAT) throw new StoreCorruptError(`unknown chunk format ${buf[0]}`);
+  const c: Cursor = { pos: 1 };
+  const n = readVarint(buf, c);
+  if (n > buf.length) throw new StoreCorruptError('chunk record count exceeds its size');
+  const out: ChunkEntry[] = [];
+  let off = 0;
+  let ts = 0;
+  for (let i = 0; i < n; i++) {
+    off += readVarint(buf, c);
+    ts += unzigzag(readVarint(buf, c));
+    if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
+    const flags = buf[c.pos++];
+    const len = readVarint(buf, c);
+    const end = c.pos + len;
+    if (end > buf.length) throw new RangeError('message runs past the end of the chunk');
+    const message = buf.toString('utf8', c.pos, end);
+    c.pos = end;
+    let fieldsStart = -1;
+    let fieldsEnd = -1;
+    if (flags & FLAG_FIELDS) {
+      const flen = readVarint(buf, c);
+      fieldsStart = c.pos;
+      fieldsEnd = c.pos + flen;
+      if (fieldsEnd > buf.length) throw new RangeError('fields run past the end of the chunk');
+      c.pos = fieldsEnd;
+    }
+    if (accept && !accept(ts, message)) continue;
+    const e: ChunkEntry = { offset: off, ts, message };
+    if (fieldsStart >= 0) {
+      const d = decode(buf.subarray(fieldsStart, fieldsEnd));
+      if (!d.ok || d.value === null || typeof d.value !== 'object') throw new StoreCorruptError('record fields do not decode');
+      e.fields = d.value as Record<string, unknown>;
+    }
+    if (flags & FLAG_TRUNCATED) e.truncated = true;
+    out.push(e);
+  }
+  return out;
+}
+
+/** The decoded header of a chunk meta value; the bitmap stays in `buf` at META_HEADER_BYTES. */
+export interface ChunkMeta {
+  n: number;
+  minTs: number;
+  maxTs: number;
+  rts: number;
+  lastOffset: number;
+  valueBytes: number;
+  log2: number;
+  buf: Uint8Array;
+}
+
+export function encodeMeta(m: Omit<ChunkMeta, 'log2' | 'buf'>, sketch: Sketch): Buffer {
+  const b = Buffer.allocUnsafe(META_HEADER_BYTES + sketch.bits.length);
+  b[0] = META_FORMAT;
+  b[1] = sketch.log2;
+  b.writeUInt16LE(0, 2);
+  b.writeUInt32LE(m.n, 4);
+  b.writeDoubleLE(m.minTs, 8);
+  b.writeDoubleLE(m.maxTs, 16);
+  b.writeDoubleLE(m.rts, 24);
+  b.writeUInt32LE(m.lastOffset, 32);
+  b.writeUInt32LE(m.valueBytes, 36);
+  b.set(sketch.bits, META_HEADER_BYTES);
+  return b;
+}
+
+/** Decodes a chunk meta value. Throws StoreCorruptError when it is malformed. */
+export function decodeMeta(v: Uint8Array): ChunkMeta {
+  const b = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length);
+  if (b.length < META_HEADER_BYTES || b[0] !== META_FORMAT || b[1] < 3 || b[1] > 24 || b.length !== META_HEADER_BYTES + 2 ** (b[1] - 3)) {
+    throw new StoreCorruptError('chunk meta has a bad header or size');
+  }
+  return {
+    n: b.readUInt32LE(4),
+    minTs: b.readDoubleLE(8),
+    maxTs: b.readDoubleLE(16),
+    rts: b.readDoubleLE(24),
+    lastOffset: b.readUInt32LE(32),
+    valueBytes: b.readUInt32LE(36),
+    log2: b[1],
+    buf: b,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Deletion by EVENT time (`DELETE /logs?before=`, `--retention`): removes every record with
+ * ts < cutoff. Chunks entirely older are removed with their meta; chunks straddling the cutoff are
+ * decoded, filtered and rewritten (same key, fresh meta and bitmap). Work is cut into small steps
+ * (a bounded number of chunks and rewritten records each), every step its own transaction through
+ * the group-commit writer, with an event-loop turn between steps, so ingest never waits long.
+ * Stream counters change in the same transaction as the chunks. Finally, groups whose chunks are
+ * all gone are dropped from the oldest end. A chunk that does not decode is left in place (and
+ * counted in `skippedCorrupt`) rather than failing the whole deletion.
+ */
+import type { ValidRecord } from '../protocol/record.js';
+import { decodeChunk, decodeMeta, encodeChunk } from './chunk.js';
+import { decodeGroupValue } from './group.js';
+import { chunkKey, parseChunkKey, parseGroupKey } from './keys.js';
+import type { Op, StoreState } from './state.js';
+import type { Stream } from './streams.js';
+import type { GroupWriter, StepPlan } from './writer.js';
+
+const STEP_MAX_CHUNKS = 256;
+const STEP_MAX_REWRITTEN_RECORDS = 20_000;
+const GC_MAX_GROUPS = 1024;
+
+export interface DeleteOutcome {
+  deleted: number;
+  skippedCorrupt: number;
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export async function deleteBefore(state: StoreState, writer: GroupWriter, tsMs: number): Promise<DeleteOutcome> {
+  const out: DeleteOutcome = { deleted: 0, skippedCorrupt: 0 };
+  for (const s of [...state.streams.all()]) {
+    if (s.n <= 0) continue;
+    let from: number | undefined = 0;
+    while (from !== undefined) {
+      const at: number = from;
+      const r = await writer.step(() => planStreamStep(state, s, at, tsMs));
+      out.deleted += r.deleted;
+      out.skippedCorrupt += r.skippedCorrupt;
+      from = r.next;
+      await turn();
+    }
+  }
+  for (;;) {
+    const more = await writer.step(() => planGroupGc(state));
+    if (!more) break;
+    await turn();
+  }
+  await state.dbs.root.flushed;
+  return out;
+}
+
+type StreamStep = DeleteOutcome & { next: number | undefined };
+
+function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number): StepPlan<StreamStep> {
+  state.dbs.root.resetReadTxn(); // see every commit made before this step
+  const { chunks, cmeta } = state.dbs;
+  const ops: Op[] = [];
+  const result: StreamStep = { deleted: 0, skippedCorrupt: 0, next: undefined };
+  const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes };
+  let scanned = 0;
+  let rewritten = 0;
+  for (const { key, value } of cmeta.getRange({ start: chunkKey(s.sid, from) })) {
+    const k = parseChunkKey(key);
+    if (!k || k.streamId !== s.sid) break;
+    if (scanned >= STEP_MAX_CHUNKS || rewritten >= STEP_MAX_REWRITTEN_RECORDS) {
+      result.next = k.firstLseq;
+      break;
+    }
+    scanned++;
+    let meta;
+    try {
+      meta = decodeMeta(value);
+    } catch {
+      result.skippedCorrupt++;
+      continue;
+    }
+    if (meta.minTs >= tsMs) continue;
+    const ck = chunkKey(s.sid, k.firstLseq);
+    if (meta.maxTs < tsMs) {
+      ops.push({ db: chunks, key: ck }, { db: cmeta, key: ck });
+      result.deleted += meta.n;
+      s.n -= meta.n;
+      s.bytes -= meta.valueBytes;
+      continue;
+    }
+    const raw = chunks.get(ck);
+    if (raw === undefined) continue;
+    let entries;
+    try {
+      entries = decodeChunk(raw);
+    } catch {
+      result.skippedCorrupt++;
+      continue;
+    }
+    rewritten += entries.length;
+    const records: ValidRecord[] = [];
+    const keep: number[] = [];
+    for (const e of entries) {
+      if (e.ts < tsMs) continue;
+      records[e.offset] = { ts: e.ts, message: e.message, service: s.service, severity: s.severity, fields: e.fields, truncated: e.truncated };
+      keep.push(e.offset);
+    }
+    const removed = entries.length - keep.length;
+    if (removed === 0) continue;
+    const c = encodeChunk(records, keep, meta.rts);
+    ops.push({ db: chunks, key: ck, value: c.value }, { db: cmeta, key: ck, value: c.meta });
+    result.deleted += removed;
+    s.n -= removed;
+    s.bytes += c.value.length - meta.valueBytes;
+  }
+  if (s.n <= 0) {
+    s.n = 0;
+    s.lastTs = -Infinity;
+  }
+  if (result.deleted > 0) state.streams.version++;
+  return {
+    ops,
+    touched: result.deleted > 0 ? [s] : [],
+    result,
+    undo() {
+      Object.assign(s, before);
+      state.streams.version++;
+    },
+  };
+}
+
+/** Drops empty groups from the oldest end; the result says whether to run again. */
+function planGroupGc(state: StoreState): StepPlan<boolean> {
+  state.dbs.root.resetReadTxn();
+  const { groups, gtri, cmeta } = state.dbs;
+  const ops: Op[] = [];
+  let seen = 0;
+  for (const { key, value } of groups.getRange({})) {
+    const gk = parseGroupKey(key);
+    if (!gk) break;
+    let live = false;
+    try {
+      live = decodeGroupValue(value).streamIds.some((sid) => cmeta.doesExist(chunkKey(sid, gk.firstLseq)));
+    } catch {
+      live = true; // unreadable group entry: keep it, never guess
+    }
+    if (live) return { ops, result: false };
+    ops.push({ db: groups, key }, { db: gtri, key });
+    if (++seen >= GC_MAX_GROUPS) return { ops, result: true };
+  }
+  return { ops, result: false };
+}

@@ -1,0 +1,221 @@
+/**
+ * Query execution: a lazy generator over matching records in id (= lseq) order, asc or desc.
+ *
+ * Plan: the filter's labels pick candidate streams in memory. With few candidates (≤ 16) each
+ * stream's chunks are read in key order from `cmeta` and k-way merged by lseq; with many, the
+ * `groups` db is walked in order and each group's candidate chunks are fetched by key (one ordered
+ * pass instead of a wide merge). Either way a chunk is decompressed and decoded only if its meta
+ * (event-time range, trigram bitmap for `q`) says it can match; a group is skipped whole when its
+ * trigram bitmap rules `q` out. For an ASCII `q` the whole chunk text is tested with the regex
+ * before any record is decoded. Only matching records become objects. Abandoning the generator
+ * costs nothing beyond the chunk in hand.
+ */
+import type { WireRecord } from '../protocol/frames.js';
+import type { RecordFilter } from '../query/filter.js';
+import type { Bounds } from './bounds.js';
+import { computeBounds } from './bounds.js';
+import type { ChunkEntry, ChunkMeta, EntryTest } from './chunk.js';
+import { META_HEADER_BYTES, decodeChunk, decodeMeta } from './chunk.js';
+import { decodeGroupValue } from './group.js';
+import { idFromPrefix, idPrefix } from './ids.js';
+import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './keys.js';
+import type { StoreState } from './state.js';
+import type { Stream } from './streams.js';
+import { mayContain, needleHashes } from './trigram.js';
+import type { QueryOptions } from './types.js';
+
+/** Above this many candidate streams, walk groups instead of merging per-stream cursors. */
+export const MERGE_MAX_STREAMS = 16;
+
+/** What a chunk must satisfy, precomputed once per query. */
+interface Matcher {
+  from?: number;
+  to?: number;
+  hashes?: Int32Array;
+  chunkRe?: RegExp;
+  test?: EntryTest;
+}
+
+/** The records of one chunk that match, in query order, with their lseqs. */
+interface Batch {
+  lseqs: number[];
+  recs: WireRecord[];
+}
+
+export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord, void, undefined> {
+  const limit = opts.limit ?? Infinity;
+  const desc = opts.order === 'desc';
+  const b = computeBounds(state, f, opts.after, desc); // validates the cursor even when nothing matches
+  if (!(limit > 0) || b.lo >= b.hi || b.loRts > b.hiRts) return;
+  const cands = state.streams.candidates(f);
+  if (cands.length === 0) return;
+  const m = matcher(f);
+  const src = cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, b, m, desc) : walkGroups(state, cands, b, m, desc);
+  let n = 0;
+  for (const batch of src) {
+    for (const r of batch.recs) {
+      yield r;
+      if (++n >= limit) return;
+    }
+  }
+}
+
+function matcher(f: RecordFilter): Matcher {
+  const m: Matcher = { from: f.from, to: f.to };
+  const q = f.qRegex;
+  const re = f.regex;
+  if (q) {
+    // Prune with the lower-cased needle only when the regex provably means "contains it".
+    if (f.q !== undefined && q.test(f.q)) m.hashes = needleHashes(f.q);
+    if (/^[\x00-\x7f]*$/.test(q.source)) m.chunkRe = q;
+  }
+  const { from, to } = f;
+  if (from !== undefined || to !== undefined || q || re) {
+    m.test = (ts, msg) => (from === undefined || ts >= from) && (to === undefined || ts <= to) && (!q || q.test(msg)) && (!re || re.test(msg));
+  }
+  return m;
+}
+
+function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
+  if (meta.n === 0) return false;
+  if (m.from !== undefined && meta.maxTs < m.from) return false;
+  if (m.to !== undefined && meta.minTs > m.to) return false;
+  if (m.hashes && !mayContain(meta.buf, META_HEADER_BYTES, meta.log2, m.hashes)) return false;
+  return true;
+}
+
+/** Decodes the matching records of one chunk within bounds, in query order. */
+function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta, b: Bounds, m: Matcher, desc: boolean): Batch | undefined {
+  const value = state.dbs.chunks.get(chunkKey(s.sid, first));
+  if (value === undefined) return undefined; // deleted since the meta was read
+  if (m.chunkRe && !m.chunkRe.test(value.toString('latin1'))) return undefined;
+  const entries = decodeChunk(value, m.test);
+  if (entries.length === 0) return undefined;
+  const prefix = idPrefix(meta.rts, state.tag);
+  const lseqs: number[] = [];
+  const recs: WireRecord[] = [];
+  const push = (e: ChunkEntry) => {
+    const lseq = first + e.offset;
+    if (lseq < b.lo || lseq >= b.hi) return;
+    lseqs.push(lseq);
+    recs.push(toRecord(s, idFromPrefix(prefix, lseq), meta.rts, e));
+  };
+  if (desc) for (let i = entries.length - 1; i >= 0; i--) push(entries[i]);
+  else for (const e of entries) push(e);
+  return recs.length > 0 ? { lseqs, recs } : undefined;
+}
+
+function toRecord(s: Stream, id: string, rts: number, e: ChunkEntry): WireRecord {
+  const r: WireRecord = { id, ts: e.ts, rts, service: s.service, severity: s.severity, message: e.message };
+  if (s.host !== undefined) r.host = s.host;
+  if (s.file !== undefined) r.file = s.file;
+  if (e.fields !== undefined) r.fields = e.fields;
+  if (e.truncated) r.truncated = true;
+  return r;
+}
+
+/** One stream's matching chunks in order. */
+function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
+  const { cmeta } = state.dbs;
+  let start: Buffer;
+  if (desc) {
+    start = chunkKey(s.sid, Math.min(b.hi, 2 ** 48 - 1));
+  } else {
+    start = chunkKey(s.sid, b.lo);
+    // The chunk holding `lo` may start before it.
+    for (const { key } of cmeta.getRange({ start, reverse: true, limit: 1 })) {
+      const k = parseChunkKey(key);
+      if (k && k.streamId === s.sid) start = chunkKey(s.sid, k.firstLseq);
+    }
+  }
+  for (const { key, value } of cmeta.getRange({ start, reverse: desc })) {
+    const k = parseChunkKey(key);
+    if (!k || k.streamId !== s.sid) return;
+    const meta = decodeMeta(value);
+    const last = k.firstLseq + meta.lastOffset;
+    if (desc ? last < b.lo : k.firstLseq >= b.hi) return;
+    if (desc ? k.firstLseq >= b.hi : last < b.lo) continue;
+    if (meta.rts < b.loRts || meta.rts > b.hiRts || !chunkCanMatch(meta, m)) continue;
+    const batch = loadChunk(state, s, k.firstLseq, meta, b, m, desc);
+    if (batch) yield batch;
+  }
+}
+
+/** k-way merge of per-stream batches by lseq. */
+function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
+  if (cands.length === 1) {
+    yield* streamBatches(state, cands[0], b, m, desc);
+    return;
+  }
+  interface Head { gen: Generator<Batch>; batch: Batch; i: number }
+  const heads: Head[] = [];
+  for (const s of cands) {
+    const gen = streamBatches(state, s, b, m, desc);
+    const first = gen.next();
+    if (!first.done) heads.push({ gen, batch: first.value, i: 0 });
+  }
+  const out: Batch = { lseqs: [], recs: [] };
+  while (heads.length > 0) {
+    let best = 0;
+    for (let h = 1; h < heads.length; h++) {
+      const a = heads[h].batch.lseqs[heads[h].i];
+      const c = heads[best].batch.lseqs[heads[best].i];
+      if (desc ? a > c : a < c) best = h;
+    }
+    const head = heads[best];
+    out.lseqs.push(head.batch.lseqs[head.i]);
+    out.recs.push(head.batch.recs[head.i]);
+    if (++head.i >= head.batch.recs.length) {
+      const nx = head.gen.next();
+      if (nx.done) heads.splice(best, 1);
+      else {
+        head.batch = nx.value;
+        head.i = 0;
+      }
+      // Hand over what is merged so far whenever a source refills, keeping the consumer lazy.
+      yield { lseqs: out.lseqs.splice(0), recs: out.recs.splice(0) };
+    }
+  }
+  if (out.recs.length > 0) yield out;
+}
+
+/** Walks groups in order, fetching each group's candidate chunks by key. */
+function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
+  const { groups, gtri, cmeta } = state.dbs;
+  const want = new Map<number, Stream>();
+  for (const s of cands) want.set(s.sid, s);
+  const start = desc ? groupKey(b.hiRts, MAX_U48) : groupKey(b.loRts, 0);
+  for (const { key, value } of groups.getRange({ start, reverse: desc })) {
+    const gk = parseGroupKey(key);
+    if (!gk) continue;
+    const gv = decodeGroupValue(value);
+    const first = gk.firstLseq;
+    const last = first + gv.lastOffset;
+    if (desc ? last < b.lo || gk.rts < b.loRts : first >= b.hi || gk.rts > b.hiRts) return;
+    if (desc ? first >= b.hi : last < b.lo) continue;
+    if (m.hashes) {
+      const g = gtri.get(key);
+      if (g && g.length > 1 && !mayContain(g, 1, g[0], m.hashes)) continue;
+    }
+    const batches: Batch[] = [];
+    for (const sid of gv.streamIds) {
+      const s = want.get(sid);
+      if (!s) continue;
+      const mv = cmeta.get(chunkKey(sid, first));
+      if (!mv) continue;
+      const meta = decodeMeta(mv);
+      if (!chunkCanMatch(meta, m)) continue;
+      const batch = loadChunk(state, s, first, meta, b, m, desc);
+      if (batch) batches.push(batch);
+    }
+    if (batches.length === 1) yield batches[0];
+    else if (batches.length > 1) yield sortBatches(batches, desc);
+  }
+}
+
+function sortBatches(batches: Batch[], desc: boolean): Batch {
+  const idx: Array<[number, WireRecord]> = [];
+  for (const bt of batches) for (let i = 0; i < bt.recs.length; i++) idx.push([bt.lseqs[i], bt.recs[i]]);
+  idx.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
+  return { lseqs: idx.map((x) => x[0]), recs: idx.map((x) => x[1]) };
+}

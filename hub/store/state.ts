@@ -1,0 +1,41 @@
+/**
+ * The open store's shared state: LMDB handles and the in-memory mirrors every module reads
+ * (stream table, lseq/rts clocks, durable shipper seqs). Only the writer mutates it.
+ */
+import type { Database, RootDatabase } from 'lmdb';
+import type { StreamTable } from './streams.js';
+
+/** The LMDB databases of one store (layout in store.ts). */
+export interface StoreDbs {
+  root: RootDatabase;
+  meta: Database<unknown, string>;
+  streams: Database<unknown, number>;
+  chunks: Database<Buffer, Buffer>;
+  cmeta: Database<Buffer, Buffer>;
+  groups: Database<Buffer, Buffer>;
+  gtri: Database<Buffer, Buffer>;
+  shippers: Database<number, string>;
+}
+
+export interface StoreState {
+  dbs: StoreDbs;
+  hubId: string;
+  /** This hub's 5-char id tag (ids.ts). */
+  tag: string;
+  streams: StreamTable;
+  /** Next local sequence to assign. */
+  nextLseq: number;
+  /** rts of the last commit group; never decreases. */
+  lastRts: number;
+  /** Newest durable id. */
+  lastId: string | undefined;
+  /** Highest durable seq per shipper id. */
+  shippers: Map<string, number>;
+}
+
+/** One write to apply inside a commit: `value` undefined means remove. */
+export interface Op {
+  db: Database<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  key: Buffer | string | number;
+  value?: unknown;
+}

@@ -1,0 +1,208 @@
+/**
+ * Group commit. Appends from every connection queue here; one LMDB write transaction (`root.batch`)
+ * takes everything queued, and while its commit is in flight new appends accumulate for the next
+ * one. With lmdb-js `overlappingSync` a commit resolves before fsync, so each group's appends
+ * resolve only after `root.flushed` (the fsync of that commit or a later one) — never earlier.
+ * The next group may commit while the previous one is still flushing (pipelined, still in order).
+ *
+ * Exactly-once per (shipper, seq): the shipper's seq is written in the same transaction as its
+ * records. A seq at or below the highest stored OR queued/in-flight seq of that shipper stores
+ * nothing and resolves `{duplicate: true}` once the group holding the higher seq is durable
+ * (or rejects if that group failed, so the shipper retries).
+ *
+ * Other writers (retention) submit `steps`: a prepare function run just before a transaction is
+ * opened, whose ops join that transaction. All preparation happens before `batch()` so a throw never
+ * leaves half a transaction queued.
+ */
+import type { ValidRecord } from '../protocol/record.js';
+import type { AppendResult, BatchOrigin } from './types.js';
+import type { BuiltGroup, PendingAppend } from './group.js';
+import { buildGroup } from './group.js';
+import type { Op, StoreState } from './state.js';
+import { StoreClosedError } from './store-error.js';
+import type { Stream } from './streams.js';
+import { StreamTable } from './streams.js';
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // a failed group is reported through each append's own promise
+  return { promise, resolve, reject };
+}
+
+/** What a step's prepare returns: ops for this transaction, streams whose counters it changed. */
+export interface StepPlan<T> {
+  ops: Op[];
+  touched?: Iterable<Stream>;
+  result: T;
+  undo?(): void;
+}
+
+interface Step {
+  prepare(): StepPlan<unknown>;
+  resolve(v: unknown): void;
+  reject(err: unknown): void;
+}
+
+export class GroupWriter {
+  private queue: PendingAppend[] = [];
+  private steps: Step[] = [];
+  private next = deferred();
+  /** Highest seq queued or in flight per shipper, with the durability promise of its group. */
+  private pendingSeq = new Map<string, { seq: number; durable: Promise<void> }>();
+  private committing = false;
+  private scheduled = false;
+  private inflight = new Set<Promise<unknown>>();
+  closed = false;
+
+  constructor(private readonly state: StoreState) {}
+
+  append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    if (origin) {
+      const pending = this.pendingSeq.get(origin.shipper);
+      if (pending && origin.seq <= pending.seq) return pending.durable.then(() => ({ duplicate: true }));
+      if (origin.seq <= (this.state.shippers.get(origin.shipper) ?? 0)) return Promise.resolve({ duplicate: true });
+    } else if (records.length === 0) {
+      return Promise.resolve({ duplicate: false, records: [] });
+    }
+    const item: PendingAppend = { records, origin };
+    const group = this.next;
+    if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: group.promise });
+    this.queue.push(item);
+    this.schedule();
+    return group.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
+  }
+
+  /** Runs `prepare` at the start of the next transaction; resolves with its result once committed. */
+  step<T>(prepare: () => StepPlan<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    return new Promise<T>((resolve, reject) => {
+      this.steps.push({ prepare, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything submitted so far is durable (or failed). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.steps.length > 0 || this.inflight.size > 0 || this.committing) {
+      await Promise.allSettled([...this.inflight]);
+      if (this.queue.length > 0 || this.steps.length > 0) this.flush();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.committing) return;
+    this.scheduled = true;
+    // setImmediate lets every append of this event turn join the group.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.committing || (this.queue.length === 0 && this.steps.length === 0)) return;
+    const items = this.queue;
+    const steps = this.steps;
+    const group = this.next;
+    this.queue = [];
+    this.steps = [];
+    this.next = deferred();
+    const { dbs } = this.state;
+
+    let built: BuiltGroup;
+    const plans: Array<{ step: Step; plan?: StepPlan<unknown>; error?: unknown }> = [];
+    const touched = new Set<Stream>();
+    try {
+      built = buildGroup(this.state, items);
+    } catch (err) {
+      this.failAppends(items, group, err);
+      built = { ops: [], touched, lastId: undefined, undo() {} };
+    }
+    for (const t of built.touched) touched.add(t);
+    for (const step of steps) {
+      try {
+        const plan = step.prepare();
+        for (const t of plan.touched ?? []) touched.add(t);
+        plans.push({ step, plan });
+      } catch (err) {
+        plans.push({ step, error: err });
+      }
+    }
+    const ops: Op[] = [...built.ops];
+    for (const p of plans) if (p.plan) ops.push(...p.plan.ops);
+    for (const s of touched) ops.push({ db: dbs.streams, key: s.sid, value: StreamTable.encode(s) });
+    if (ops.length === 0) {
+      for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
+      group.resolve();
+      this.afterCommit();
+      return;
+    }
+
+    this.committing = true;
+    const commit = dbs.root.batch(() => {
+      for (const op of ops) {
+        if (op.value === undefined) op.db.remove(op.key);
+        else op.db.put(op.key, op.value);
+      }
+    });
+    const done = commit.then(
+      () => {
+        for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
+        this.committing = false;
+        this.afterCommit();
+        return dbs.root.flushed.then(() => {
+          if (built.lastId !== undefined) this.state.lastId = built.lastId;
+          for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
+          this.clearPending(items, group);
+          group.resolve();
+        });
+      },
+      (err: unknown) => {
+        built.undo();
+        for (const p of plans) {
+          p.plan?.undo?.();
+          p.step.reject(p.error ?? err);
+        }
+        this.failAppends(items, group, err);
+        this.committing = false;
+        this.afterCommit();
+      },
+    ).catch((err: unknown) => {
+      // fsync failed after commit: the data may or may not survive; the shipper retries and dedupe decides.
+      this.failAppends(items, group, err);
+    });
+    this.inflight.add(done);
+    void done.finally(() => this.inflight.delete(done));
+  }
+
+  private afterCommit(): void {
+    if (this.queue.length > 0 || this.steps.length > 0) this.flush();
+  }
+
+  private failAppends(items: PendingAppend[], group: Deferred, err: unknown): void {
+    this.clearPending(items, group);
+    group.reject(err);
+  }
+
+  /** Forgets in-flight seqs that belonged to this group (later groups keep theirs). */
+  private clearPending(items: PendingAppend[], group: Deferred): void {
+    for (const it of items) {
+      if (!it.origin) continue;
+      const p = this.pendingSeq.get(it.origin.shipper);
+      if (p && p.durable === group.promise) this.pendingSeq.delete(it.origin.shipper);
+    }
+  }
+}
