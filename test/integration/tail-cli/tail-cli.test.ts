@@ -1,0 +1,253 @@
+/**
+ * tail-cli end to end: the real binary against a real hub (in-process for most cases, a spawned
+ * hub process for the restart case). Records go in over POST /logs.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, spawnHub, startTestHub, tempDir } from '../../helpers/hub.js';
+import type { HubProcess, TestHub } from '../../helpers/hub.js';
+import { waitFor } from '../../helpers/wait.js';
+import { CLI_MAIN, expectOneLine, postLogs, spawnCli, spawnShell } from './cli.js';
+import type { CliRun } from './cli.js';
+
+const INGEST_ONLY = 'ingest-only-token';
+let hub: TestHub;
+const runs: CliRun[] = [];
+
+function cli(args: string[], env: Record<string, string> = {}): CliRun {
+  const run = spawnCli(['--hub', hub.url, ...args], { LOGWIRE_TOKEN: hub.token, ...env });
+  runs.push(run);
+  return run;
+}
+
+beforeAll(async () => {
+  hub = await startTestHub({ tokens: [{ token: 'admin-token', scopes: ['admin'] }, { token: INGEST_ONLY, scopes: ['ingest'] }] });
+  await postLogs(hub.url, hub.token, [
+    { service: 'payments', severity: 'ERROR', message: 'card declined', host: 'web-1', file: '/var/log/pay.log', timestamp: '2025-04-01T12:00:00.000Z' },
+    { service: 'payments', severity: 'INFO', message: 'charge ok', host: 'web-2', timestamp: '2025-04-01T12:00:01.000Z' },
+    { service: 'auth', severity: 'WARN', message: 'slow login', host: 'web-1', timestamp: '2025-04-01T12:00:02.000Z' },
+    { service: 'auth', severity: 'DEBUG', message: 'token refreshed', host: 'web-2', timestamp: '2025-04-01T12:00:03.000Z' },
+    { service: 'payments', severity: 'FATAL', message: 'TypeError: x is undefined\n    at charge (pay.js:10:3)\n    at main (pay.js:1:1)', host: 'web-1', timestamp: '2025-04-01T12:00:04.000Z' },
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(runs.map((r) => r.kill('SIGKILL')));
+  await hub?.close();
+});
+
+async function finished(run: CliRun, timeoutMs = 15_000): Promise<number | null> {
+  const r = await Promise.race([run.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`tail-cli did not exit in ${timeoutMs} ms; stderr: ${run.stderr()}`)), timeoutMs))]);
+  return r.code;
+}
+
+describe('tail-cli against a real hub', () => {
+  it('tail-cli - history with filters: service, severity X+, host, grep, regex', async () => {
+    const cases: Array<[string[], string[]]> = [
+      [['--service', 'payments'], ['card declined', 'charge ok', 'TypeError: x is undefined']],
+      [['--severity', 'WARN+'], ['card declined', 'slow login', 'TypeError: x is undefined']],
+      [['--service', 'auth,payments', '--severity', 'ERROR'], ['card declined']],
+      [['--host', 'web-2'], ['charge ok', 'token refreshed']],
+      [['--grep', 'LOGIN'], ['slow login']],
+      [['--regex', '^(card|charge) '], ['card declined', 'charge ok']],
+      [['--file', '/var/log/pay.log'], ['card declined']],
+    ];
+    for (const [args, expected] of cases) {
+      const run = cli(['--no-follow', '--since', '2025-01-01', '-o', 'raw', ...args]);
+      expect(await finished(run), `${args.join(' ')}: ${run.stderr()}`).toBe(0);
+      expect(run.lines().filter((l) => !l.startsWith('    at ')), args.join(' ')).toEqual(expected);
+      expect(run.stderr()).toBe('');
+    }
+  });
+
+  it('tail-cli - --limit keeps the newest N, oldest first', async () => {
+    const run = cli(['--no-follow', '--limit', '2', '-o', 'raw', '--service', 'payments']);
+    expect(await finished(run)).toBe(0);
+    expect(run.lines()[0]).toBe('charge ok');
+    expect(run.lines()[1]).toBe('TypeError: x is undefined');
+  });
+
+  it('tail-cli - json output is NDJSON in the HTTP record shape', async () => {
+    const run = cli(['--no-follow', '--since', '2025-01-01', '-o', 'json', '--service', 'payments']);
+    expect(await finished(run)).toBe(0);
+    const records = run.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((r) => r.message)).toEqual(['card declined', 'charge ok', 'TypeError: x is undefined\n    at charge (pay.js:10:3)\n    at main (pay.js:1:1)']);
+    expect(records[0]).toMatchObject({ service: 'payments', severity: 'ERROR', host: 'web-1', file: '/var/log/pay.log', timestamp: '2025-04-01T12:00:00.000Z' });
+    expect(typeof records[0].id).toBe('string');
+    expect(typeof records[0].received_at).toBe('string');
+  });
+
+  it('tail-cli - pretty output without a TTY has no colour, and keeps stack traces readable', async () => {
+    const run = cli(['--no-follow', '--since', '2025-01-01', '--service', 'payments', '--severity', 'FATAL']);
+    expect(await finished(run)).toBe(0);
+    expect(run.stdout()).toBe([
+      '2025-04-01T12:00:04.000Z web-1 payments FATAL TypeError: x is undefined',
+      '  │     at charge (pay.js:10:3)',
+      '  │     at main (pay.js:1:1)',
+      '',
+    ].join('\n'));
+  });
+
+  it('tail-cli - pretty output on a TTY is coloured, unless --no-color or NO_COLOR', async () => {
+    // `script` (util-linux/bsdutils) gives the child a pseudo-terminal.
+    const base = `${process.execPath} ${CLI_MAIN} --hub ${hub.url} --no-follow --since 2025-01-01 --service payments --severity ERROR`;
+    const onTty = (cmd: string, env: Record<string, string> = {}): string =>
+      execFileSync('script', ['-qec', cmd, '/dev/null'], { env: { PATH: process.env.PATH, TERM: 'xterm', LOGWIRE_TOKEN: hub.token, ...env }, encoding: 'utf8', timeout: 15_000 });
+    expect(onTty(base)).toContain('\x1b[31mERROR');
+    expect(onTty(`${base} --no-color`)).not.toContain('\x1b[');
+    expect(onTty(base, { NO_COLOR: '1' })).not.toContain('\x1b[');
+  });
+
+  it('tail-cli - live tail prints only matching records as they arrive', async () => {
+    const run = cli(['-o', 'raw', '--service', 'live-a', '--severity', 'WARN+']);
+    // The first record proves the tail is open; nothing is sent before that matters.
+    await waitFor(async () => {
+      await postLogs(hub.url, hub.token, [{ service: 'live-a', severity: 'ERROR', message: 'probe' }]);
+      return run.lines().length > 0;
+    }, { timeoutMs: 10_000, intervalMs: 200, what: 'live tail open' });
+    const n = run.lines().length;
+    await postLogs(hub.url, hub.token, [
+      { service: 'live-a', severity: 'INFO', message: 'too quiet' },
+      { service: 'live-b', severity: 'ERROR', message: 'other service' },
+      { service: 'live-a', severity: 'WARN', message: 'wanted 1' },
+      { service: 'live-a', severity: 'FATAL', message: 'wanted 2' },
+    ]);
+    const lines = await run.waitLines(n + 2);
+    expect(lines.slice(n)).toEqual(['wanted 1', 'wanted 2']);
+    expect(lines.slice(0, n).every((l) => l === 'probe')).toBe(true);
+    const code = (await run.kill('SIGINT')).code;
+    expect(code).toBe(0);
+    expect(run.stderr()).toBe('');
+  });
+
+  it('tail-cli - --since hands history over to live under ingest: nothing missed, nothing repeated', async () => {
+    const service = 'handoff';
+    const total = 400;
+    let sent = 0;
+    let stopIngest = false;
+    const ingest = (async () => {
+      while (sent < total && !stopIngest) {
+        const batch = Array.from({ length: 5 }, () => ({ service, message: `seq ${sent++}` }));
+        await postLogs(hub.url, hub.token, batch);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await waitFor(() => sent >= 100, { what: '100 records sent' });
+    const run = cli(['--since', '10m', '--service', service, '-o', 'raw']);
+    try {
+      await ingest;
+    } finally {
+      stopIngest = true;
+    }
+    const lines = await run.waitLines(total, 20_000);
+    expect(lines).toEqual(Array.from({ length: total }, (_, i) => `seq ${i}`));
+    expect((await run.kill('SIGINT')).code).toBe(0);
+    expect(run.lines().length).toBe(total);
+  });
+
+  it('tail-cli - | head -n 3 exits promptly without an EPIPE trace', async () => {
+    const records = Array.from({ length: 2000 }, (_, i) => ({ service: 'headsvc', message: `line ${i} ${'x'.repeat(80)}` }));
+    await postLogs(hub.url, hub.token, records);
+    for (const follow of [['--no-follow'], []]) {
+      const run = spawnShell(`set -o pipefail; ${process.execPath} ${CLI_MAIN} --hub ${hub.url} --since 1h --service headsvc -o raw ${follow.join(' ')} | head -n 3`, { LOGWIRE_TOKEN: hub.token });
+      runs.push(run);
+      expect(await finished(run, 10_000), run.stderr()).toBe(0);
+      expect(run.lines().length).toBe(3);
+      expect(run.stderr()).toBe('');
+    }
+  });
+
+  it('tail-cli - a bad token is one line and a non-zero exit (401 on HTTP and on the upgrade)', async () => {
+    for (const args of [['--no-follow'], []]) {
+      const run = cli(args, { LOGWIRE_TOKEN: 'not-a-token' });
+      expect(await finished(run)).toBe(1);
+      expect(expectOneLine(run.stderr())).toMatch(/refused the token \(401/);
+    }
+    const forbidden = cli(['--no-follow'], { LOGWIRE_TOKEN: INGEST_ONLY });
+    expect(await finished(forbidden)).toBe(1);
+    expect(expectOneLine(forbidden.stderr())).toMatch(/403/);
+  });
+
+  it('tail-cli - an unreachable hub is one line and a non-zero exit', async () => {
+    const port = await freePort();
+    const run = spawnCli(['--hub', `http://127.0.0.1:${port}`, '--token', 'x']);
+    runs.push(run);
+    expect(await finished(run)).toBe(1);
+    expect(expectOneLine(run.stderr())).toMatch(/cannot reach the hub at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+  });
+
+  it('tail-cli - a regex the hub refuses is one line: 400 naming regex on history, 1008 on the live tail', async () => {
+    const history = cli(['--no-follow', '--regex', '(a+)+$']);
+    expect(await finished(history)).toBe(1);
+    expect(expectOneLine(history.stderr())).toMatch(/regex/);
+    const live = cli(['--regex', '(a+)+$']);
+    expect(await finished(live)).toBe(1);
+    expect(expectOneLine(live.stderr())).toMatch(/1008.*regex|regex.*1008/);
+    const syntax = cli(['--regex', '(unclosed']);
+    expect(await finished(syntax)).toBe(2);
+    expect(expectOneLine(syntax.stderr())).toMatch(/--regex "\(unclosed" is not a valid regular expression/);
+  });
+
+  it('tail-cli - a bad time, severity or flag is one line and exit 2', async () => {
+    for (const [args, re] of [
+      [['--since', 'last tuesday'], /--since "last tuesday" is not a time/],
+      [['--severity', 'LOUD'], /--severity "LOUD" is not a level/],
+      [['--limit', '-3'], /--limit/],
+      [['--bogus'], /Unknown argument: bogus/],
+    ] as Array<[string[], RegExp]>) {
+      const run = cli(args);
+      expect(await finished(run)).toBe(2);
+      expect(expectOneLine(run.stderr())).toMatch(re);
+    }
+  });
+
+  it('tail-cli - finds the local hub\'s generated token in <data>/admin.token', async () => {
+    const local = await startTestHub();
+    try {
+      await postLogs(local.url, local.token, [{ service: 'tok', message: 'found it' }]);
+      const run = spawnCli(['--hub', local.url, '--data', local.dataDir, '--no-follow', '--limit', '1', '-o', 'raw']);
+      runs.push(run);
+      expect(await finished(run), run.stderr()).toBe(0);
+      expect(run.lines()).toEqual(['found it']);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('tail-cli across a hub restart', () => {
+  let proc: HubProcess | undefined;
+  afterAll(async () => {
+    await proc?.kill();
+  });
+
+  it('tail-cli - reconnects after the hub is killed and restarted: nothing missed, nothing repeated, a note on stderr', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const args = ['--port', String(port), '--host', '127.0.0.1', '--data', dataDir];
+    proc = await spawnHub(args);
+    const url = proc.url;
+    const { readFileSync } = await import('node:fs');
+    const token = readFileSync(`${dataDir}/admin.token`, 'utf8').trim();
+    const run = spawnCli(['--hub', url, '--data', dataDir, '-o', 'raw', '--service', 'restart']);
+    runs.push(run);
+    let n = 0;
+    const post = (k: number) => postLogs(url, token, Array.from({ length: k }, () => ({ service: 'restart', message: `r ${n++}` })));
+    await waitFor(async () => {
+      await post(1);
+      return run.lines().length > 0;
+    }, { timeoutMs: 10_000, intervalMs: 200, what: 'live tail open' });
+    await post(20);
+    await run.waitLines(n);
+    await proc.kill();
+    await run.waitStderr(/lost the live tail/);
+    proc = await spawnHub(args);
+    await post(20); // stored while tail-cli is still away: must be replayed, once
+    await run.waitStderr(/reconnected to the hub; resuming after record/, 15_000);
+    await post(20);
+    const lines = await run.waitLines(n, 15_000);
+    expect(lines).toEqual(Array.from({ length: n }, (_, i) => `r ${i}`));
+    expect((await run.kill('SIGINT')).code).toBe(0);
+    expect(run.lines().length).toBe(n);
+  });
+});
