@@ -2,10 +2,7 @@
  * Shared set-up for the query API tests: a real hub (uWS on port 0, LMDB in a temp dir) with a
  * tokens file covering every scope, plus the reference documents' per-service tokens.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT, startTestHub, type TestHub, type TokenSpec } from '../../helpers/hub.js';
-import { registerQueryRoutes } from '../../../hub/query/http.js';
+import { startTestHub, type TestHub, type TokenSpec } from '../../helpers/hub.js';
 
 export const TOKENS = {
   admin: 'query-admin-token',
@@ -27,11 +24,8 @@ export const TOKEN_SPECS: TokenSpec[] = [
   { token: 'SECRETCODE', name: 'aggregator', scopes: ['ingest', 'read'], services: '*' },
 ];
 
-/** app.ts wires the query routes itself once it imports them; until then the test adds them. */
-const WIRED = readFileSync(join(REPO_ROOT, 'hub', 'app.ts'), 'utf8').includes('registerQueryRoutes');
-
 export function startQueryHub(): Promise<TestHub> {
-  return startTestHub({ tokens: TOKEN_SPECS, start: WIRED ? {} : { routes: [registerQueryRoutes] } });
+  return startTestHub({ tokens: TOKEN_SPECS });
 }
 
 export interface Api {
