@@ -53,9 +53,15 @@ export interface ErrorFrame { type: 'error'; code: string; message: string }
 export interface RecordsFrame { type: 'records'; records: WireRecord[] }
 export interface DroppedFrame { type: 'dropped'; count: number }
 export interface HeartbeatFrame { type: 'heartbeat' }
+/**
+ * Live tail: the stream may be missing records that this client could not be told about one by
+ * one (the bus was down, or lost messages). `count` is given when known; `from`/`to` (epoch ms)
+ * bound the outage when known. The records are in the history (GET /logs) of the hub that stored them.
+ */
+export interface GapFrame { type: 'gap'; reason: 'bus_outage' | 'bus_lost'; count?: number; from?: number; to?: number }
 
 export type ClientFrame = HelloFrame | BatchFrame;
-export type HubFrame = WelcomeFrame | AckFrame | ErrorFrame | RecordsFrame | DroppedFrame | HeartbeatFrame;
+export type HubFrame = WelcomeFrame | AckFrame | ErrorFrame | RecordsFrame | DroppedFrame | HeartbeatFrame | GapFrame;
 export type Frame = ClientFrame | HubFrame;
 
 /** WebSocket close codes the hub uses, and why (RFC 6455 §7.4.1). */

@@ -1,0 +1,49 @@
+/**
+ * `after=<id>` on a live tail: replay every stored record after that id (from this hub's store,
+ * or every hub's when clustered), then hand over to the live stream with no gap and no
+ * duplicate (the dedupe rule is in tailer.ts).
+ *
+ * Order of operations is what makes it exact: the client is subscribed first, the subscription
+ * is flushed to the bus (so anything published later reaches it), and only then is the store
+ * read. A record is published only after its commit, so every record is either read by the
+ * replay or delivered live. The loop ends on a short page read after the last overflow of the
+ * live holding buffer. Replay pages wait for the client to read (no drops in history).
+ */
+import type { Bus } from '../bus/bus.js';
+import type { History } from '../context.js';
+import type { Logger } from '../log.js';
+import { CloseCode } from '../protocol/frames.js';
+import type { RecordFilter } from '../query/filter.js';
+import type { Tailer } from './tailer.js';
+
+export interface ReplayDeps {
+  history: History;
+  bus: Bus;
+  log: Logger;
+  /** Run `fn` corked on the client's socket (uWS: writes from a promise must be corked). */
+  cork(t: Tailer, fn: () => void): void;
+}
+
+export async function replayThenLive(t: Tailer, deps: ReplayDeps, filter: RecordFilter, after: string, pageRecords: number): Promise<void> {
+  t.beginReplay();
+  try {
+    await deps.bus.flush();
+    let cursor = after;
+    for (;;) {
+      if (t.closed) return;
+      const overflows = t.replayOverflows();
+      const page = await deps.history.query({ params: {}, filter, order: 'asc', after: cursor, limit: pageRecords });
+      if (t.closed) return;
+      if (page.length > 0) {
+        deps.cork(t, () => t.sendReplayPage(page));
+        cursor = page[page.length - 1].id;
+        await t.waitWritable();
+      }
+      if (page.length < pageRecords && t.replayOverflows() === overflows) break;
+    }
+    deps.cork(t, () => t.endReplay());
+  } catch (err) {
+    deps.log.warn({ err }, 'live tail replay failed; closing the client');
+    deps.cork(t, () => t.close(CloseCode.internal, 'history replay failed; reconnect to retry'));
+  }
+}
