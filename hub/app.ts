@@ -18,6 +18,7 @@ import { registerIngestRoutes } from './ingest/server.js';
 import { registerHttpIngestRoutes } from './ingest/http.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
+import { openFanout, type FanoutOptions } from './live/fanout.js';
 
 export interface Hub {
   /** The port actually listened on (useful with --port 0). */
@@ -34,6 +35,8 @@ export interface StartOptions {
   log?: Logger;
   /** Extra route modules, registered after the built-in ones (used by the live tail). */
   routes?: RouteModule[];
+  /** Bus and live-tail knobs (tests, benchmarks): subject root, tail buffer limits. */
+  fanout?: FanoutOptions;
 }
 
 function loadTokens(config: Readonly<HubConfig>): { tokens: TokenRegistry; adminTokenPath?: string } {
@@ -71,10 +74,15 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
     healthChecks: new Map(),
   };
 
+  // Live fan-out (hub/live/fanout.ts): bus (NATS or in-process) → ctx.onStored; cluster-wide
+  // ctx.history with NATS; /health "bus"; /v1/tail. Closed through ctx.onClose, after ingest.
+  const fanout = openFanout(ctx, opts.fanout);
+
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   registerIngestRoutes(app, ctx);
   registerHttpIngestRoutes(app, ctx);
+  fanout.route(app, ctx);
   for (const route of opts.routes ?? []) route(app, ctx);
   // Last: it also answers 404/405 for everything not registered above.
   registerQueryRoutes(app, ctx);
@@ -83,6 +91,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   try {
     listenSocket = await listen(app, config.host, config.port);
   } catch (err) {
+    await fanout.close();
     await store.close();
     throw err;
   }
