@@ -33,16 +33,17 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export function spawnCli(args: string[], env: Record<string, string> = {}, opts: { cwd?: string } = {}): CliRun {
   const proc = spawn(process.execPath, [CLI_MAIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
-  return watch(proc);
+  return watchProcess(proc);
 }
 
 /** Runs a shell command line (for pipes such as `| head`). */
 export function spawnShell(command: string, env: Record<string, string> = {}): CliRun {
   const proc = spawn('bash', ['-c', command], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  return watch(proc);
+  return watchProcess(proc);
 }
 
-function watch(proc: ChildProcess): CliRun {
+/** Collects a child's output and exit. */
+export function watchProcess(proc: ChildProcess): CliRun {
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -2,12 +2,12 @@
  * tail-cli end to end: the real binary against a real hub (in-process for most cases, a spawned
  * hub process for the restart case). Records go in over POST /logs.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnHub, startTestHub, tempDir } from '../../helpers/hub.js';
 import type { HubProcess, TestHub } from '../../helpers/hub.js';
 import { waitFor } from '../../helpers/wait.js';
-import { CLI_MAIN, expectOneLine, postLogs, spawnCli, spawnShell } from './cli.js';
+import { CLI_MAIN, expectOneLine, postLogs, spawnCli, spawnShell, watchProcess } from './cli.js';
 import type { CliRun } from './cli.js';
 
 const INGEST_ONLY = 'ingest-only-token';
@@ -91,11 +91,16 @@ describe('tail-cli against a real hub', () => {
   it('tail-cli - pretty output on a TTY is coloured, unless --no-color or NO_COLOR', async () => {
     // `script` (util-linux/bsdutils) gives the child a pseudo-terminal.
     const base = `${process.execPath} ${CLI_MAIN} --hub ${hub.url} --no-follow --since 2025-01-01 --service payments --severity ERROR`;
-    const onTty = (cmd: string, env: Record<string, string> = {}): string =>
-      execFileSync('script', ['-qec', cmd, '/dev/null'], { env: { PATH: process.env.PATH, TERM: 'xterm', LOGWIRE_TOKEN: hub.token, ...env }, encoding: 'utf8', timeout: 15_000 });
-    expect(onTty(base)).toContain('\x1b[31mERROR');
-    expect(onTty(`${base} --no-color`)).not.toContain('\x1b[');
-    expect(onTty(base, { NO_COLOR: '1' })).not.toContain('\x1b[');
+    const onTty = async (cmd: string, env: Record<string, string> = {}): Promise<string> => {
+      // Async on purpose: the hub runs in this process and must keep answering.
+      const run = watchProcess(spawn('script', ['-qec', cmd, '/dev/null'], { env: { PATH: process.env.PATH, TERM: 'xterm', LOGWIRE_TOKEN: hub.token, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+      runs.push(run);
+      expect(await finished(run), run.stderr()).toBe(0);
+      return run.stdout();
+    };
+    expect(await onTty(base)).toContain('\x1b[31mERROR');
+    expect(await onTty(`${base} --no-color`)).not.toContain('\x1b[');
+    expect(await onTty(base, { NO_COLOR: '1' })).not.toContain('\x1b[');
   });
 
   it('tail-cli - live tail prints only matching records as they arrive', async () => {
