@@ -84,10 +84,10 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
       s.bytes -= meta.valueBytes;
       continue;
     }
-    const raw = chunks.get(ck);
-    if (raw === undefined) continue;
     let entries;
     try {
+      const raw = chunks.get(ck);
+      if (raw === undefined) continue;
       entries = decodeChunk(raw);
     } catch {
       result.skippedCorrupt++;

@@ -20,6 +20,7 @@ import { decodeGroupValue } from './group.js';
 import { idFromPrefix, idPrefix } from './ids.js';
 import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
+import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { mayContain, needleHashes } from './trigram.js';
 import type { QueryOptions } from './types.js';
@@ -86,7 +87,12 @@ function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
 
 /** Decodes the matching records of one chunk within bounds, in query order. */
 function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta, b: Bounds, m: Matcher, desc: boolean): Batch | undefined {
-  const value = state.dbs.chunks.get(chunkKey(s.sid, first));
+  let value: Buffer | undefined;
+  try {
+    value = state.dbs.chunks.get(chunkKey(s.sid, first));
+  } catch (err) {
+    throw new StoreCorruptError(`chunk ${s.sid}/${first} cannot be read (${(err as Error).message})`, { cause: err });
+  }
   if (value === undefined) return undefined; // deleted since the meta was read
   if (m.chunkRe && !m.chunkRe.test(value.toString('latin1'))) return undefined;
   const entries = decodeChunk(value, m.test);

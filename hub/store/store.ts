@@ -34,7 +34,9 @@ import type { ValidRecord } from '../protocol/record.js';
 import type { RecordFilter } from '../query/filter.js';
 import { Aggregates } from './counters.js';
 import { deleteBefore } from './delete.js';
-import { isHubTag, newHubTag } from './ids.js';
+import { decodeGroupValue } from './group.js';
+import { isHubTag, makeId, newHubTag } from './ids.js';
+import { parseGroupKey } from './keys.js';
 import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
@@ -109,8 +111,17 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
   return state;
 }
 
+/** The newest stored id: the last record of the newest group (the clock's if that entry is unreadable). */
 function newestId(state: StoreState): string | undefined {
-  for (const r of runQuery(state, {}, { order: 'desc', limit: 1 })) return r.id;
+  for (const { key, value } of state.dbs.groups.getRange({ reverse: true, limit: 1 })) {
+    const gk = parseGroupKey(key);
+    try {
+      if (gk) return makeId(gk.rts, state.tag, gk.firstLseq + decodeGroupValue(value).lastOffset);
+    } catch {
+      // fall through to the clock
+    }
+    return state.nextLseq > 0 ? makeId(state.lastRts, state.tag, state.nextLseq - 1) : undefined;
+  }
   return undefined;
 }
 
