@@ -10,7 +10,7 @@ import { authenticate } from '../auth/authenticate.js';
 import { toHubError } from '../errors.js';
 import type { Aborted, RequestInfo } from '../http/request.js';
 import { readRequest, watchAborted } from '../http/request.js';
-import { sendError, sendJson } from '../http/respond.js';
+import { send, sendError, sendJson } from '../http/respond.js';
 
 /** What a handler gets: the copied request, the live response, and helpers bound to both. */
 export interface QueryCall {
@@ -21,6 +21,8 @@ export interface QueryCall {
   principal: Principal;
   /** Sends a JSON body and records the status for metrics. */
   json(status: number, body: unknown, headers?: Record<string, string>): void;
+  /** Sends an already-serialised body (hot paths build JSON text directly). */
+  text(status: number, body: string, contentType?: string): void;
   /** Records a status for a response the handler writes itself (streaming). */
   markStatus(status: number): void;
 }
@@ -72,6 +74,10 @@ export function runRoute(ctx: HubContext, route: QueryRoute, res: HttpResponse, 
     json(s, body, headers) {
       record(s);
       sendJson(res, aborted, s, body, headers);
+    },
+    text(s, body, contentType = 'application/json') {
+      record(s);
+      send(res, aborted, s, contentType, body);
     },
     markStatus: record,
   };

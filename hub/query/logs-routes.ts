@@ -9,10 +9,10 @@
 import type { HistoryQuery } from '../context.js';
 import { badParam } from '../errors.js';
 import { queryValues } from '../http/request.js';
-import { toJsonRecord } from '../protocol/record.js';
 import { parseFilter } from './filter.js';
 import type { QueryCall, QueryRoute } from './handler.js';
 import { streamNdjson } from './ndjson-export.js';
+import { recordsJsonArray } from './record-json.js';
 import {
   DEFAULT_LIMIT, DELETE_PARAMS, LOGS_PARAMS, MAX_LIMIT, SERVICE_LOGS_PARAMS,
   encodeCursor, parseLimit, parseOrder, parsePaging, parseRequiredTime, rejectUnknownParams, single,
@@ -49,9 +49,8 @@ async function getLogs(call: QueryCall): Promise<void> {
   const rows = await call.hub.history.query({ ...base, limit: limit + 1 });
   const more = rows.length > limit;
   if (more) rows.length = limit;
-  const logs = rows.map(toJsonRecord);
-  const next = more ? encodeCursor({ id: rows[rows.length - 1].id, order: paging.order }) : null;
-  call.json(200, { count: logs.length, logs, next_cursor: next });
+  const next = more ? JSON.stringify(encodeCursor({ id: rows[rows.length - 1].id, order: paging.order })) : 'null';
+  call.text(200, `{"count":${rows.length},"logs":${recordsJsonArray(rows)},"next_cursor":${next}}`);
 }
 
 /** Newest `limit` records of one service, oldest first by default (as the file-tailing original). */
@@ -67,7 +66,7 @@ async function getServiceLogs(call: QueryCall): Promise<void> {
   const params = { ...rawParams(query), service: [service] };
   const rows = await call.hub.history.query({ params, filter, order: 'desc', limit });
   if (order === 'asc') rows.reverse();
-  call.json(200, { service, count: rows.length, logs: rows.map(toJsonRecord) });
+  call.text(200, `{"service":${JSON.stringify(service)},"count":${rows.length},"logs":${recordsJsonArray(rows)}}`);
 }
 
 async function deleteLogs(call: QueryCall): Promise<void> {

@@ -16,8 +16,8 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { HistoryQuery } from '../context.js';
-import { toJsonRecord } from '../protocol/record.js';
 import type { QueryCall } from './handler.js';
+import { createRecordSerializer } from './record-json.js';
 
 /** Records per page: big enough to amortise the history call, small enough to bound memory. */
 export const EXPORT_PAGE_RECORDS = 2000;
@@ -26,6 +26,7 @@ export async function streamNdjson(call: QueryCall, q: HistoryQuery): Promise<vo
   const { res, aborted } = call;
   let remaining = q.limit;
   let after = q.after;
+  const ser = createRecordSerializer();
   let waiting: (() => void) | undefined;
   aborted.onAbort(() => waiting?.());
   res.onWritable(() => {
@@ -52,7 +53,7 @@ export async function streamNdjson(call: QueryCall, q: HistoryQuery): Promise<vo
       if (aborted.aborted) return;
       if (rows.length === 0) break;
       let chunk = '';
-      for (const r of rows) chunk += JSON.stringify(toJsonRecord(r)) + '\n';
+      for (const r of rows) chunk += `${ser(r)}\n`;
       after = rows[rows.length - 1].id;
       remaining -= rows.length;
       let ok = true;
