@@ -12,16 +12,17 @@
  * stays over the limit for `stuckMs` is closed with 1008 and a reason.
  *
  * `after=` handoff: while the stored records are replayed (which never drops: it waits for the
- * socket to drain), live records are held in a side buffer. At the end, a held record is a
- * duplicate exactly when its id is not above the highest replayed id of the same origin hub
- * (ids are in commit order within a hub, and a record is published only after its commit), so
- * the stream continues with no gap and no duplicate. If the side buffer overflows it is
+ * socket to drain), live records are held in a side buffer. A live record (held, or arriving
+ * later: publishing follows the commit by a few event-loop turns) is a duplicate exactly when its
+ * id is not above the highest replayed id of the same origin hub: ids are in commit order within
+ * a hub, so every matching record of that hub up to that id was visible to the replay. The
+ * stream continues with no gap and no duplicate. If the side buffer overflows it is
  * discarded and the replay simply goes on: those records are in the store.
  */
 import type { GapFrame, WireRecord } from '../protocol/frames.js';
 import { CloseCode } from '../protocol/frames.js';
 import { matchRecord, type RecordFilter } from '../query/filter.js';
-import { parseId } from '../store/ids.js';
+import { ID_LENGTH, RTS_CHARS, TAG_CHARS } from '../store/ids.js';
 import { encodeControl, encodeRecords, type EncodedFrame, type TailFormat } from './encode.js';
 
 /** What a tailer needs from its WebSocket (a uWS WebSocket satisfies it). */
@@ -61,8 +62,14 @@ interface ReplayState {
   maxIdByOrigin: Map<string, string>;
 }
 
+/** The hub tag inside an id (store/ids.ts layout); ids of another shape count as one origin. */
 function originOf(id: string): string {
-  return parseId(id)?.tag ?? '';
+  return id.length === ID_LENGTH ? id.slice(RTS_CHARS, RTS_CHARS + TAG_CHARS) : '';
+}
+
+function notReplayed(r: WireRecord, maxIdByOrigin: Map<string, string>): boolean {
+  const m = maxIdByOrigin.get(originOf(r.id));
+  return m === undefined || r.id > m;
 }
 
 export class Tailer {
@@ -74,6 +81,8 @@ export class Tailer {
   private isClosed = false;
   private waiters: Array<() => void> = [];
   private replay: ReplayState | undefined;
+  /** After a replay: the highest replayed id per origin; live records at or below it are duplicates. */
+  private replayedUpTo: Map<string, string> | undefined;
 
   constructor(readonly socket: TailSocket, readonly opts: TailerOptions, private readonly hooks: TailerHooks) {}
 
@@ -86,6 +95,11 @@ export class Tailer {
     if (this.isClosed) return;
     let matched: WireRecord[] | undefined;
     for (const r of records) if (matchRecord(this.opts.filter, r)) (matched ??= []).push(r);
+    if (matched && this.replayedUpTo) {
+      const upTo = this.replayedUpTo;
+      matched = matched.filter((r) => notReplayed(r, upTo));
+      if (matched.length === 0) return;
+    }
     if (!matched) return;
     if (this.replay) {
       const held = this.replay.held;
@@ -243,10 +257,10 @@ export class Tailer {
     const st = this.replay;
     if (this.isClosed || !st) return;
     this.replay = undefined;
-    const fresh = st.held.filter((r) => {
-      const m = st.maxIdByOrigin.get(originOf(r.id));
-      return m === undefined || r.id > m;
-    });
+    // A record can be committed (so replayed) and published a moment later (after this point):
+    // the watermark stays, so such late live copies are recognised as duplicates too.
+    this.replayedUpTo = st.maxIdByOrigin;
+    const fresh = st.held.filter((r) => notReplayed(r, st.maxIdByOrigin));
     if (fresh.length > 0) {
       this.pending = fresh.concat(this.pending);
       this.hooks.schedule(this);
