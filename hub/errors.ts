@@ -11,6 +11,7 @@ export const ErrorCatalog = {
   HUB_ERR_FORBIDDEN: { status: 403, summary: 'the token lacks the scope this endpoint needs' },
   HUB_ERR_NOT_FOUND: { status: 404, summary: 'no such endpoint or resource' },
   HUB_ERR_METHOD_NOT_ALLOWED: { status: 405, summary: 'the endpoint exists but not for this HTTP method' },
+  HUB_ERR_UPGRADE_REQUIRED: { status: 426, summary: 'a WebSocket endpoint was requested without a WebSocket upgrade' },
   HUB_ERR_TOO_LARGE: { status: 413, summary: 'the request body is over the configured limit' },
   HUB_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body content type is not JSON, NDJSON or MessagePack' },
   HUB_ERR_INTERNAL: { status: 500, summary: 'an unexpected fault; the hub log has details' },

@@ -9,7 +9,7 @@ import { HubError, toHubError } from '../errors.js';
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 401: '401 Unauthorized',
   403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed', 413: '413 Payload Too Large',
-  415: '415 Unsupported Media Type', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+  415: '415 Unsupported Media Type', 426: '426 Upgrade Required', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
 };
 
 export function statusLine(status: number): string {
