@@ -23,9 +23,13 @@ const KNOWN_ELSEWHERE: Array<[string, string[]]> = [
   ['/logs', ['POST']],
   ['/health', ['GET']],
   ['/metrics', ['GET']],
-  ['/v1/ingest', ['GET']],
-  ['/v1/tail', ['GET']],
 ];
+
+/**
+ * WebSocket endpoints: uWS routes only upgrade requests to them, so a plain GET lands here and
+ * gets 426 rather than a contradictory "405, use GET".
+ */
+const WEBSOCKET_PATHS = new Set(['/v1/ingest', '/v1/tail']);
 
 const HTTP_METHOD: Record<QueryRoute['method'], string> = { get: 'GET', del: 'DELETE' };
 
@@ -80,6 +84,16 @@ function fallback(ctx: HubContext, routes: QueryRoute[], res: HttpResponse, req:
     return;
   }
   const aborted = watchAborted(res);
+  const bare = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (WEBSOCKET_PATHS.has(bare)) {
+    const status = method === 'GET' ? 426 : 405;
+    ctx.metrics.httpRequests.inc({ route: 'unmatched', status: String(status) });
+    const err = method === 'GET'
+      ? new HubError('HUB_ERR_UPGRADE_REQUIRED', `${bare} is a WebSocket endpoint; connect with a WebSocket client (ws://host${bare})`)
+      : new HubError('HUB_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${bare}; open a WebSocket (GET with Upgrade)`);
+    sendJson(res, aborted, status, err.toJSON(), method === 'GET' ? { upgrade: 'websocket' } : { allow: 'GET' });
+    return;
+  }
   if (hit.allow.length > 0) {
     ctx.metrics.httpRequests.inc({ route: 'unmatched', status: '405' });
     const err = new HubError('HUB_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${hit.allow.join(' or ')}`);

@@ -80,6 +80,18 @@ describe('query/errors', () => {
     }
   });
 
+  it('query/errors - a plain request to a WebSocket endpoint is 426 (GET) or 405', async () => {
+    for (const path of ['/v1/ingest', '/v1/tail']) {
+      const r = await call('GET', path, `Bearer ${TOKENS.admin}`);
+      expect(r.status, path).toBe(426);
+      expect(r.body.code).toBe('HUB_ERR_UPGRADE_REQUIRED');
+      expect(r.headers.get('upgrade')).toBe('websocket');
+      const p = await call('POST', path, `Bearer ${TOKENS.admin}`);
+      expect(p.status, path).toBe(405);
+      expect(p.headers.get('allow')).toBe('GET');
+    }
+  });
+
   it('query/errors - 400s name the parameter in error, code and param', async () => {
     const r = await call('GET', '/logs?severity=LOUD', `Bearer ${TOKENS.read}`);
     expect(r.status).toBe(400);
