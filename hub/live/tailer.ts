@@ -185,8 +185,8 @@ export class Tailer {
     if (this.over()) {
       this.overSinceMs ??= now;
       if (now - this.overSinceMs >= this.opts.stuckMs) {
-        const secs = Math.round((now - this.overSinceMs) / 1000);
-        this.close(CloseCode.policy, `too slow: not reading for ${secs}s, ${this.socket.getBufferedAmount()} bytes unread`);
+        const secs = ((now - this.overSinceMs) / 1000).toFixed(1);
+        this.close(CloseCode.policy, `too slow: not reading for ${secs}s with ${this.socket.getBufferedAmount()} bytes unread`);
       }
       return;
     }
