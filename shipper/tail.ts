@@ -176,6 +176,8 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
       if (closed) return total;
       const { bytesRead } = await f.fh.read(buf, 0, chunkSize, f.readPos);
       if (bytesRead === 0) break;
+      // Lines carry the fingerprint, so it must cover what they were read from before they go out.
+      if (f.ident.fpLen < FP_MAX && f.readPos + bytesRead > f.ident.fpLen) await refreshFingerprint(f, f.readPos + bytesRead);
       const nowMs = Date.now();
       const chunk = buf.subarray(0, bytesRead);
       const carryLen = f.carry ? f.carry.length : 0;
@@ -195,14 +197,13 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
       f.readPos += bytesRead;
       total += bytesRead;
       if (f.readPos > f.size) f.size = f.readPos;
-      if (f.ident.fpLen < FP_MAX && f.readPos > f.ident.fpLen) await refreshFingerprint(f);
     }
     if (total > 0) f.lastGrowth = Date.now();
     return total;
   }
 
-  async function refreshFingerprint(f: OpenFile): Promise<void> {
-    const fp = await fingerprint(f.fh, Math.min(FP_MAX, f.readPos));
+  async function refreshFingerprint(f: OpenFile, upto: number): Promise<void> {
+    const fp = await fingerprint(f.fh, Math.min(FP_MAX, upto));
     if (fp.len !== f.ident.fpLen) f.ident = { ...f.ident, fpLen: fp.len, fpHash: fp.hash };
   }
 
@@ -223,7 +224,24 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
     f.ident = { ...f.ident, path: f.path, fpLen: fp.len, fpHash: fp.hash };
   }
 
+  /** True when f's content is no longer what we read (shrunk, or different first bytes). */
+  async function overwritten(f: OpenFile): Promise<boolean> {
+    const st = await f.fh.stat();
+    if (st.size < f.readPos) return true;
+    if (f.ident.fpLen === 0) return false;
+    const fp = await fingerprint(f.fh, f.ident.fpLen);
+    return fp.len !== f.ident.fpLen || fp.hash !== f.ident.fpHash;
+  }
+
   async function retire(f: OpenFile): Promise<void> {
+    // Truncated or rewritten before it left its path: what we had not read is gone (the
+    // copytruncate race); reading what is there now could repeat copied lines, so stop here.
+    if (await overwritten(f)) {
+      h.info(`${f.path} was truncated or rewritten just before it was rotated; lines written in between may be missing`);
+      f.carry = null;
+      f.longHead = null;
+      f.readPos = f.size = (await f.fh.stat()).size;
+    }
     await readToEnd(f);
     f.drainSince = Date.now();
     draining.push(f);
@@ -346,6 +364,14 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
     const now = Date.now();
     for (const f of [...draining]) {
       if (closed) return;
+      if (await overwritten(f)) {
+        // Someone rewrote the rotated file in place (e.g. copied over it): its old content is gone.
+        draining.splice(draining.indexOf(f), 1);
+        f.carry = null;
+        f.longHead = null;
+        await closeFile(f);
+        continue;
+      }
       await readToEnd(f);
       if (now - Math.max(f.lastGrowth, f.drainSince) >= opts.rotateWaitMs) {
         draining.splice(draining.indexOf(f), 1);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createLineParser, findSeverity, findTimestamp, parseJsonLine, type ShipRecord } from '../../../shipper/parse.js';
+
+const opts = { service: 'app', host: 'h1', file: '/var/log/app.log', format: 'auto' as const, multiline: 'auto', multilineFlushMs: 100, maxLineBytes: 1000 };
+const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
+
+function parseAll(lines: string[], o = opts): Array<{ rec: ShipRecord; end: number }> {
+  const out: Array<{ rec: ShipRecord; end: number }> = [];
+  const p = createLineParser(o, (rec, end) => out.push({ rec, end }));
+  let off = 0;
+  for (const l of lines) p.push(l, (off += l.length + 1), false, NOW);
+  p.flush();
+  return out;
+}
+
+describe('parse', () => {
+  it('parse - timestamps: ISO, RFC 3339 with zone, syslog, common log; zone-less is UTC', () => {
+    expect(findTimestamp('2024-05-01T10:00:00.123Z INFO x', NOW)).toBe(Date.UTC(2024, 4, 1, 10, 0, 0, 123));
+    expect(findTimestamp('2024-05-01 10:00:00,5 x', NOW)).toBe(Date.UTC(2024, 4, 1, 10, 0, 0, 500));
+    expect(findTimestamp('[2024-05-01T12:00:00+02:00] x', NOW)).toBe(Date.UTC(2024, 4, 1, 10, 0, 0));
+    expect(findTimestamp('Apr 30 23:59:01 host sshd[1]: x', NOW)).toBe(Date.UTC(2024, 3, 30, 23, 59, 1));
+    expect(findTimestamp('127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /"', NOW)).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
+    expect(findTimestamp('no time here', NOW)).toBeUndefined();
+  });
+
+  it('parse - severity words, level=, bracketed; message words in lower case do not count', () => {
+    expect(findSeverity('2024-05-01 WARNING disk low')).toBe('WARN');
+    expect(findSeverity('x level=error y')).toBe('ERROR');
+    expect(findSeverity('[crit] boom')).toBe('FATAL');
+    expect(findSeverity('the error was handled')).toBeUndefined();
+  });
+
+  it('parse - JSON lines: common names taken, the rest kept in fields, pino numbers mapped', () => {
+    const r = parseJsonLine('{"level":50,"time":1714557600000,"msg":"boom","service":"pay","reqId":"r1"}', opts, NOW)!;
+    expect(r).toMatchObject({ ts: 1714557600000, severity: 'ERROR', message: 'boom', service: 'pay', host: 'h1', fields: { reqId: 'r1' } });
+    const u = parseJsonLine('{"severity":"LOUD","message":"m","@timestamp":"2024-05-01T00:00:00Z"}', opts, NOW)!;
+    expect(u).toMatchObject({ severity: 'INFO', fields: { level: 'LOUD' }, ts: Date.UTC(2024, 4, 1) });
+    expect(parseJsonLine('{not json', opts, NOW)).toBeUndefined();
+  });
+
+  it('parse - multiline: stack trace lines join the record before, offsets cover the last line', () => {
+    const lines = ['2024-05-01T10:00:00Z ERROR failed', '\tat a.b(C.java:1)', 'Caused by: x', '\t... 3 more', '2024-05-01T10:00:01Z INFO next'];
+    const out = parseAll(lines);
+    expect(out).toHaveLength(2);
+    expect(out[0].rec.message).toBe(lines.slice(0, 4).join('\n'));
+    expect(out[0].rec.severity).toBe('ERROR');
+    expect(out[0].end).toBe(lines.slice(0, 4).join('\n').length + 1);
+  });
+
+  it('parse - multiline pending record is flushed after the idle timeout, not before', () => {
+    const out: ShipRecord[] = [];
+    const p = createLineParser(opts, (r) => out.push(r));
+    p.push('first', 6, false, NOW);
+    p.flushIfIdle(NOW + 50);
+    expect(out).toHaveLength(0);
+    p.flushIfIdle(NOW + 100);
+    expect(out).toHaveLength(1);
+  });
+
+  it('parse - custom start pattern and off mode; truncated lines are flagged', () => {
+    const custom = parseAll(['[1] a', 'b', '[2] c'], { ...opts, multiline: '^\\[\\d+\\]' });
+    expect(custom.map((o) => o.rec.message)).toEqual(['[1] a\nb', '[2] c']);
+    const off = parseAll(['a', '  b'], { ...opts, multiline: 'off' });
+    expect(off).toHaveLength(2);
+    const out: ShipRecord[] = [];
+    const p = createLineParser(opts, (r) => out.push(r));
+    p.push('x'.repeat(10), 11, true, NOW);
+    p.flush();
+    expect(out[0].truncated).toBe(true);
+  });
+});

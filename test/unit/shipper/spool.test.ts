@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSpool } from '../../../shipper/spool.js';
+import { createCheckpointWriter, loadShipperId, readCheckpoint } from '../../../shipper/checkpoint.js';
+import { buildConfig, ConfigError, normalizeHubUrl } from '../../../shipper/config.js';
+import { backoffMs } from '../../../shipper/send.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'lw-spool-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const pos = (offset: number) => ({ key: '1:2', path: '/x', fpLen: 3, fpHash: 'abc', offset });
+
+describe('spool', () => {
+  it('spool - batches survive reopen in seq order; acked prefix leaves only when contiguous', async () => {
+    const dir = tmp();
+    const s = await openSpool(dir, { fsync: false, memoryBytes: 10 });
+    await s.append(1, Buffer.from('one'), [pos(10)], 1);
+    await s.append(2, Buffer.from('two'), [pos(20)], 1);
+    await s.append(5, Buffer.from('five'), [pos(50)], 1);
+    expect(s.ack(2)).toEqual([]);
+    const done = s.ack(1);
+    expect(done.map((e) => e.seq)).toEqual([1, 2]);
+    await s.remove(done);
+    writeFileSync(join(dir, '0000000000000009.batch.tmp'), 'torn');
+    const r = await openSpool(dir, { fsync: false, memoryBytes: 0 });
+    expect(r.entries.map((e) => e.seq)).toEqual([5]);
+    expect(r.maxSeq).toBe(5);
+    expect((await r.frame(r.entries[0])).toString()).toBe('five');
+    expect(r.entries[0].positions[0].offset).toBe(50);
+    expect(readdirSync(dir).some((n) => n.endsWith('.tmp'))).toBe(false);
+    expect(r.ack(7, true).map((e) => e.seq)).toEqual([5]);
+  });
+
+  it('spool - checkpoint writes are atomic and coalesced; shipper id is stable', async () => {
+    const dir = tmp();
+    const w = createCheckpointWriter(dir, true);
+    await Promise.all([1, 2, 3].map((n) => w.write({ version: 1, lastSeq: n, files: { '1:2': pos(n) } })));
+    expect((await readCheckpoint(dir)).lastSeq).toBe(3);
+    const id = await loadShipperId(dir);
+    expect(await loadShipperId(dir)).toBe(id);
+  });
+});
+
+describe('config', () => {
+  it('config - legacy .env names map, CLI wins, bad values are one-line errors', () => {
+    const env = { SOURCE: 'centos6', LOG_FILE: '/var/log/app.log', API_URL: 'http://10.0.0.5:8000/api/', API_TOKEN: 't', BATCH_INTERVAL: '0.5', RETRY_DELAY: '2', MAX_RETRIES: '5', STATE_FILE: '/tmp/agent.state' };
+    const c = buildConfig({}, env);
+    expect(c).toMatchObject({ host: 'centos6', stateDir: '/tmp/agent.state.d', batch: { intervalMs: 500 }, send: { hubs: ['ws://10.0.0.5:8000/v1/ingest'], token: 't', retryBaseMs: 2000 } });
+    expect(c.sources[0]).toMatchObject({ path: '/var/log/app.log', service: 'app' });
+    expect(c.notes.some((n) => n.includes('MAX_RETRIES'))).toBe(true);
+    expect(buildConfig({ host: 'cli', hub: 'a:1,b:2' }, env)).toMatchObject({ host: 'cli', send: { hubs: ['ws://a:1/v1/ingest', 'ws://b:2/v1/ingest'] } });
+    expect(Object.isFrozen(c.send)).toBe(true);
+    expect(() => buildConfig({ batchMaxRecords: -1 }, env)).toThrow(ConfigError);
+    expect(() => buildConfig({}, { LOG_FILE: '/x' })).toThrow(/no hub token/);
+    expect(normalizeHubUrl('https://h/api/')).toBe('wss://h/v1/ingest');
+  });
+
+  it('config - backoff grows exponentially with jitter and is capped', () => {
+    expect(backoffMs(0, 500, 30000, () => 1)).toBe(500);
+    expect(backoffMs(3, 500, 30000, () => 0)).toBe(2000);
+    expect(backoffMs(20, 500, 30000, () => 1)).toBe(30000);
+  });
+});
