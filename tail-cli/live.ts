@@ -31,6 +31,8 @@ export interface LiveTailOptions {
   after?: string;
   /** Receives records in order. Return false to pause reading until `resume()`. */
   onRecords: (records: JsonRecord[]) => boolean;
+  /** Called when a connection is open (upgrade done, filters subscribed on the hub). */
+  onOpen?: (reconnected: boolean) => void;
   /** One line for stderr: reconnects, drops, gaps. */
   onNotice: (line: string) => void;
   idleTimeoutMs?: number;
@@ -60,6 +62,19 @@ function toJson(r: WireRecord | JsonRecord): JsonRecord {
   return typeof (r as WireRecord).ts === 'number' ? toJsonRecord(r as WireRecord) : (r as JsonRecord);
 }
 
+/** One stderr line for a `gap` frame (records the live stream may lack while the bus was out). */
+export function describeGap(frame: Record<string, unknown>): string {
+  const when = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : undefined);
+  const count = typeof frame.count === 'number' ? `${frame.count} record${frame.count === 1 ? '' : 's'}` : 'records';
+  const from = when(frame.from);
+  const to = when(frame.to);
+  const span = from && to ? ` between ${from} and ${to}` : from ? ` since ${from}` : '';
+  const why = frame.reason === 'bus_lost' ? 'the hub lost its message bus'
+    : frame.reason === 'bus_outage' ? "the hub's message bus was out"
+      : `the hub reported a gap (${String(frame.reason ?? 'unknown')})`;
+  return `${why}: ${count}${span} may be missing from the live stream; they are in the history (GET /logs)`;
+}
+
 export function openLiveTail(opts: LiveTailOptions): LiveTail {
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const backoffMaxMs = opts.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
@@ -78,6 +93,8 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   let retryTimer: NodeJS.Timeout | undefined;
   let lastProblem = '';
   let fatal: CliError | undefined;
+  /** Frames received on the current connection: a 1008 before any is a refused filter. */
+  let framesOnSocket = 0;
 
   let settle!: (err?: CliError) => void;
   const done = new Promise<void>((resolve, reject) => {
@@ -138,11 +155,9 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
         opts.onNotice(`the hub dropped ${count} record${count === 1 ? '' : 's'} because this client fell behind (${droppedTotal} dropped so far); they are in the history (GET /logs)`);
         return;
       }
-      case 'gap': {
-        const { type: _t, ...rest } = frame;
-        opts.onNotice(`the hub reports a gap in the live stream ${JSON.stringify(rest)}`);
+      case 'gap':
+        opts.onNotice(describeGap(frame));
         return;
-      }
       case 'error':
         lastProblem = `${String(frame.message ?? frame.code ?? 'error')}`;
         return;
@@ -153,6 +168,7 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
 
   function onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     armIdle();
+    framesOnSocket += 1;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     let frame: unknown;
     if (isBinary) {
@@ -189,6 +205,7 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
     if (closing) return;
     lastProblem = '';
     fatal = undefined;
+    framesOnSocket = 0;
     const socket = new WebSocket(url(), {
       headers: { authorization: `Bearer ${opts.token}` },
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
@@ -216,8 +233,10 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
     });
 
     socket.on('open', () => {
+      const reconnected = everOpened;
       everOpened = true;
       backoffMs = backoffInitialMs;
+      opts.onOpen?.(reconnected);
       if (outage) {
         outage = false;
         const from = seenRecord || lastId !== undefined ? `resuming after record ${lastId}` : 'resuming';
@@ -239,7 +258,11 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
       if (closing) return;
       const reason = reasonBuf.toString('utf8');
       if (fatal) return stop(fatal);
-      if (FATAL_CLOSE.has(code)) {
+      // The hub also closes with 1008 a client too slow to read ("too slow: …") or one whose
+      // token went away; only a 1008 before any frame is a refused filter. The others are worth
+      // a reconnect: `after=` then replays what this client missed, and a revoked token gets a 401.
+      const refused = code !== 1008 || (framesOnSocket === 0 && !/^too slow/i.test(reason));
+      if (FATAL_CLOSE.has(code) && refused) {
         return stop(new CliError(`the hub closed the live tail (${code}): ${reason || lastProblem || 'policy violation'}`));
       }
       if (!everOpened && !outage && code === 1006 && lastProblem !== '' && !/timed out|nothing from/.test(lastProblem)) {

@@ -7,6 +7,10 @@
  * - history (`--since`, `--limit`, `--no-follow`) is printed oldest first;
  * - the live tail starts `after=` the last history record printed, or after the anchor when the
  *   history printed nothing, so the hub replays what arrived meanwhile and then goes live.
+ * - when the store was empty (no anchor), there is no id to start after: the live tail opens
+ *   first and holds its records; once it is open, one history query fetches whatever was stored
+ *   in between, prints it, and the held records follow minus those ids (ids are compared only
+ *   for equality, never for order: they are opaque to clients).
  *
  * stdout backpressure pauses the WebSocket (the hub then counts drops for us rather than for
  * anyone else). A closed stdout (`| head`) ends the session with exit 0.
@@ -89,21 +93,61 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
     const lastHistoryId = wantHistory ? await printHistory() : undefined;
     if (!cfg.follow || stopped) return;
     const after = lastHistoryId ?? anchor;
+    // Without a starting id, hold live records until the catch-up query has been printed.
+    let held: JsonRecord[] | undefined = after === undefined ? [] : undefined;
+    let printedEarly: Set<string> | undefined;
+    let catchUpFailed: ((err: unknown) => void) | undefined;
+    const catchUpError = new Promise<never>((_, reject) => {
+      catchUpFailed = reject;
+    });
+    catchUpError.catch(() => undefined);
+
+    const emit = (records: JsonRecord[]): boolean => {
+      if (printedEarly) {
+        records = records.filter((r) => !printedEarly!.delete(r.id));
+        if (printedEarly.size === 0) printedEarly = undefined;
+        if (records.length === 0) return true;
+      }
+      const ok = write(records);
+      if (!ok) void drained().then(() => tail.resume());
+      return ok;
+    };
+
+    const catchUp = async (): Promise<void> => {
+      const params = filterParams(cfg.filter);
+      if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
+      const seen = new Set<string>();
+      for await (const page of historyAscending(history, params)) {
+        const fresh = page.filter((r) => !seen.has(r.id));
+        for (const r of fresh) seen.add(r.id);
+        if (fresh.length > 0) write(fresh);
+      }
+      const pending = held ?? [];
+      held = undefined;
+      printedEarly = seen.size > 0 ? seen : undefined;
+      if (pending.length > 0) emit(pending);
+    };
+
     const tail = openLiveTail({
       wsUrl: cfg.wsUrl,
       token: cfg.token,
       params: filterParams(cfg.filter),
       ...(after !== undefined ? { after } : {}),
       ...io.live,
+      onOpen: (reconnected) => {
+        if (!reconnected && held) catchUp().catch((err: unknown) => catchUpFailed?.(err));
+      },
       onRecords: (records) => {
-        const ok = write(records);
-        if (!ok) void drained().then(() => tail.resume());
-        return ok;
+        if (held) {
+          held.push(...records);
+          return true;
+        }
+        return emit(records);
       },
       onNotice: io.notice,
     });
     live = tail;
-    await tail.done;
+    await Promise.race([tail.done, catchUpError]);
   }
 
   return {

@@ -26,6 +26,8 @@ export interface FakeHub {
   sendDropped(count: number): void;
   /** Cuts every live connection without a close frame. */
   dropConnections(): void;
+  /** Runs once on the next /v1/tail upgrade, before the client is subscribed. */
+  beforeNextUpgrade(fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startFakeHub(opts: { port?: number; token?: string; record
   const logUrls: URL[] = [];
   const live = new Set<{ ws: WebSocket; services: string[] }>();
   const sockets = new Set<Socket>();
+  let beforeUpgrade: (() => void) | undefined;
 
   const authed = (req: IncomingMessage): boolean => req.headers.authorization === `Bearer ${token}`;
   const matches = (r: WireRecord, services: string[]): boolean => services.length === 0 || services.includes(r.service);
@@ -86,6 +89,9 @@ export async function startFakeHub(opts: { port?: number; token?: string; record
       socket.end(`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
       return;
     }
+    const hook = beforeUpgrade;
+    beforeUpgrade = undefined;
+    hook?.();
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (url.searchParams.get('regex') === '(a+)+') {
         ws.close(1008, 'regex rejected: nested repetition');
@@ -123,6 +129,9 @@ export async function startFakeHub(opts: { port?: number; token?: string; record
     },
     sendDropped(count) {
       for (const c of live) c.ws.send(encodeFrame({ type: 'dropped', count }));
+    },
+    beforeNextUpgrade(fn) {
+      beforeUpgrade = fn;
     },
     dropConnections() {
       for (const c of live) c.ws.terminate();

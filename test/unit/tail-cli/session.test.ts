@@ -80,6 +80,21 @@ describe('tail-cli session', () => {
     await waitFor(() => notices.some((n) => n.startsWith('reconnected')), { what: 'reconnect notice' });
   });
 
+  it('session - with an empty store, records stored while the tail opens are caught up once', async () => {
+    const h = await hub();
+    let window: ReturnType<typeof makeRecord>[] = [];
+    h.beforeNextUpgrade(() => {
+      window = h.append({ message: 'in the window 1' }, { message: 'in the window 2' });
+    });
+    const { lines } = session(h, {});
+    await waitFor(() => h.clients() === 1, { what: 'connected' });
+    expect(h.tailUrls[0].searchParams.get('after')).toBeNull();
+    await waitFor(() => lines().length === 2, { what: 'caught-up lines' });
+    const live = h.append({ message: 'live' });
+    await waitFor(() => lines().length === 3, { what: 'live line' });
+    expect(lines()).toEqual([...window, ...live].map((r) => r.message));
+  });
+
   it('session - reconnects after the hub goes away and comes back, resuming after the last id', async () => {
     const h1 = await startFakeHub();
     const { lines, notices } = session(h1, {});
@@ -111,7 +126,7 @@ describe('tail-cli session', () => {
   });
 
   it('session - a 1008 close (bad regex) ends the tail with the hub\'s reason', async () => {
-    const h = await hub();
+    const h = await hub([makeRecord()]);
     const { s } = session(h, { regex: '(a+)+' });
     const err = await s.done.then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(CliError);
