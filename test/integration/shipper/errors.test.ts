@@ -1,0 +1,72 @@
+/**
+ * Errors for people: invalid config, unreadable file, bad token, unreachable hub each give one
+ * clear line (no stack trace) and a non-zero exit; `check` prints per-step OK/FAIL lines.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, spawnHub, tempDir, type HubProcess } from '../../helpers/hub.js';
+import { adminToken, runShipper } from './helpers.js';
+
+let dir: string;
+let hub: HubProcess;
+let token: string;
+beforeAll(async () => {
+  dir = tempDir('lw-err-');
+  hub = await spawnHub(['--port', '0', '--data', join(dir, 'hub')]);
+  token = adminToken(join(dir, 'hub'));
+  writeFileSync(join(dir, 'app.log'), 'hello\n');
+});
+afterAll(async () => {
+  await hub.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const oneLine = (s: string) => s.trim().split('\n').filter(Boolean);
+
+describe('shipper errors for people', () => {
+  it('shipper - invalid config: one line, exit 2', async () => {
+    const r = await runShipper(['--file', join(dir, 'app.log'), '--token', 'x', '--batch-max-records', '-3', '--state-dir', join(dir, 's1')]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^logwire-shipper: batch-max-records must be a number/);
+  });
+
+  it('shipper - unreadable file: one line, non-zero exit', async () => {
+    mkdirSync(join(dir, 'adir'), { recursive: true });
+    const r = await runShipper(['--file', join(dir, 'adir'), '--hub', hub.wsUrl, '--token', token, '--state-dir', join(dir, 's2'), '--log-level', 'silent']);
+    expect(r.code).not.toBe(0);
+    expect(oneLine(r.stderr)).toEqual([`logwire-shipper: ${join(dir, 'adir')} is not a regular file`]);
+  });
+
+  it('shipper - bad token: one line naming the token, non-zero exit', async () => {
+    const r = await runShipper(['--file', join(dir, 'app.log'), '--hub', hub.wsUrl, '--token', 'wrong', '--state-dir', join(dir, 's3'), '--log-level', 'silent']);
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/refused the token \(HTTP 401\)/);
+  });
+
+  it('shipper - check: OK lines and exit 0 against a live hub; FAIL lines and exit 1 when unreachable', async () => {
+    const ok = await runShipper(['check', '--file', join(dir, 'app.log'), '--hub', hub.wsUrl, '--token', token, '--state-dir', join(dir, 's4')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/OK +file .*app\.log is readable/);
+    expect(ok.stdout).toMatch(/OK +token accepted/);
+    const port = await freePort();
+    const bad = await runShipper(['check', '--file', join(dir, 'nope.log'), '--hub', `ws://127.0.0.1:${port}`, '--token', 'wrong', '--state-dir', join(dir, 's5')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL +file .*nope\.log cannot be read: it does not exist/);
+    expect(bad.stdout).toMatch(/FAIL +hub ws:\/\/127\.0\.0\.1:\d+\/v1\/ingest is unreachable: ECONNREFUSED/);
+    expect(bad.stderr).toBe('');
+    const badToken = await runShipper(['check', '--file', join(dir, 'app.log'), '--hub', hub.wsUrl, '--token', 'wrong', '--state-dir', join(dir, 's6')]);
+    expect(badToken.code).toBe(1);
+    expect(badToken.stdout).toMatch(/FAIL +token refused by the hub \(HTTP 401\)/);
+  });
+
+  it('shipper - legacy .env names work (SOURCE, LOG_FILE, API_URL, API_TOKEN)', async () => {
+    const env = join(dir, 'legacy.env');
+    writeFileSync(env, `SOURCE=centos6\nLOG_FILE=${join(dir, 'app.log')}\nAPI_URL=${hub.url}/api/\nAPI_TOKEN=${token}\nMAX_RETRIES=5\n`);
+    const r = await runShipper(['check', '--env-file', env, '--state-dir', join(dir, 's7')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/host centos6/);
+  });
+});
