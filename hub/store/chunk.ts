@@ -115,52 +115,89 @@ export interface ChunkEntry {
 /** Decides from time and message alone whether an entry is wanted (fields are decoded only then). */
 export type EntryTest = (ts: number, message: string) => boolean;
 
-/** Decodes a chunk value. Throws StoreCorruptError when it does not decode. */
-export function decodeChunk(buf: Uint8Array, accept?: EntryTest): ChunkEntry[] {
+/**
+ * A parsed chunk: record structure in typed arrays, strings and fields materialized only on demand
+ * (a query that merges many chunks but yields 100 records builds 100 objects).
+ */
+export class ChunkView {
+  readonly n: number;
+  readonly offsets: Float64Array;
+  readonly ts: Float64Array;
+  private readonly pos: Int32Array; // per record: message start, message end, fields start, fields end
+  private readonly flags: Uint8Array;
+
+  constructor(private readonly buf: Buffer) {
+    if (buf.length < 2 || buf[0] !== CHUNK_FORMAT) throw new StoreCorruptError(`unknown chunk format ${buf[0]}`);
+    const c: Cursor = { pos: 1 };
+    const n = readVarint(buf, c);
+    if (n > buf.length) throw new StoreCorruptError('chunk record count exceeds its size');
+    this.n = n;
+    this.offsets = new Float64Array(n);
+    this.ts = new Float64Array(n);
+    this.pos = new Int32Array(n * 4);
+    this.flags = new Uint8Array(n);
+    let off = 0;
+    let ts = 0;
+    for (let i = 0; i < n; i++) {
+      off += readVarint(buf, c);
+      ts += unzigzag(readVarint(buf, c));
+      if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
+      const flags = buf[c.pos++];
+      const len = readVarint(buf, c);
+      const end = c.pos + len;
+      if (end > buf.length) throw new RangeError('message runs past the end of the chunk');
+      this.offsets[i] = off;
+      this.ts[i] = ts;
+      this.flags[i] = flags;
+      this.pos[i * 4] = c.pos;
+      this.pos[i * 4 + 1] = end;
+      c.pos = end;
+      if (flags & FLAG_FIELDS) {
+        const flen = readVarint(buf, c);
+        this.pos[i * 4 + 2] = c.pos;
+        this.pos[i * 4 + 3] = c.pos + flen;
+        c.pos += flen;
+        if (c.pos > buf.length) throw new RangeError('fields run past the end of the chunk');
+      }
+    }
+  }
+
+  message(i: number): string {
+    return this.buf.toString('utf8', this.pos[i * 4], this.pos[i * 4 + 1]);
+  }
+
+  /** The whole entry; throws StoreCorruptError when its fields do not decode. */
+  entry(i: number, message = this.message(i)): ChunkEntry {
+    const e: ChunkEntry = { offset: this.offsets[i], ts: this.ts[i], message };
+    const flags = this.flags[i];
+    if (flags & FLAG_FIELDS) {
+      const d = decode(this.buf.subarray(this.pos[i * 4 + 2], this.pos[i * 4 + 3]));
+      if (!d.ok || d.value === null || typeof d.value !== 'object') throw new StoreCorruptError('record fields do not decode');
+      e.fields = d.value as Record<string, unknown>;
+    }
+    if (flags & FLAG_TRUNCATED) e.truncated = true;
+    return e;
+  }
+}
+
+/** Parses a chunk value. Throws StoreCorruptError when it does not parse. */
+export function parseChunk(buf: Uint8Array): ChunkView {
   try {
-    return decodeUnchecked(Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length), accept);
+    return new ChunkView(Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length));
   } catch (err) {
     if (err instanceof StoreCorruptError) throw err;
     throw new StoreCorruptError(`chunk does not decode (${(err as Error).message})`, { cause: err });
   }
 }
 
-function decodeUnchecked(buf: Buffer, accept?: EntryTest): ChunkEntry[] {
-  if (buf.length < 2 || buf[0] !== CHUNK_FORMAT) throw new StoreCorruptError(`unknown chunk format ${buf[0]}`);
-  const c: Cursor = { pos: 1 };
-  const n = readVarint(buf, c);
-  if (n > buf.length) throw new StoreCorruptError('chunk record count exceeds its size');
+/** Decodes every entry of a chunk (those `accept` keeps). Throws StoreCorruptError when it does not decode. */
+export function decodeChunk(buf: Uint8Array, accept?: EntryTest): ChunkEntry[] {
+  const v = parseChunk(buf);
   const out: ChunkEntry[] = [];
-  let off = 0;
-  let ts = 0;
-  for (let i = 0; i < n; i++) {
-    off += readVarint(buf, c);
-    ts += unzigzag(readVarint(buf, c));
-    if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
-    const flags = buf[c.pos++];
-    const len = readVarint(buf, c);
-    const end = c.pos + len;
-    if (end > buf.length) throw new RangeError('message runs past the end of the chunk');
-    const message = buf.toString('utf8', c.pos, end);
-    c.pos = end;
-    let fieldsStart = -1;
-    let fieldsEnd = -1;
-    if (flags & FLAG_FIELDS) {
-      const flen = readVarint(buf, c);
-      fieldsStart = c.pos;
-      fieldsEnd = c.pos + flen;
-      if (fieldsEnd > buf.length) throw new RangeError('fields run past the end of the chunk');
-      c.pos = fieldsEnd;
-    }
-    if (accept && !accept(ts, message)) continue;
-    const e: ChunkEntry = { offset: off, ts, message };
-    if (fieldsStart >= 0) {
-      const d = decode(buf.subarray(fieldsStart, fieldsEnd));
-      if (!d.ok || d.value === null || typeof d.value !== 'object') throw new StoreCorruptError('record fields do not decode');
-      e.fields = d.value as Record<string, unknown>;
-    }
-    if (flags & FLAG_TRUNCATED) e.truncated = true;
-    out.push(e);
+  for (let i = 0; i < v.n; i++) {
+    const msg = v.message(i);
+    if (accept && !accept(v.ts[i], msg)) continue;
+    out.push(v.entry(i, msg));
   }
   return out;
 }

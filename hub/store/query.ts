@@ -14,8 +14,8 @@ import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../query/filter.js';
 import type { Bounds } from './bounds.js';
 import { computeBounds } from './bounds.js';
-import type { ChunkEntry, ChunkMeta, EntryTest } from './chunk.js';
-import { META_HEADER_BYTES, decodeChunk, decodeMeta } from './chunk.js';
+import type { ChunkEntry, ChunkMeta } from './chunk.js';
+import { META_HEADER_BYTES, decodeMeta, parseChunk } from './chunk.js';
 import { decodeGroupValue } from './group.js';
 import { idFromPrefix, idPrefix } from './ids.js';
 import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './keys.js';
@@ -34,13 +34,14 @@ interface Matcher {
   to?: number;
   hashes?: Int32Array;
   chunkRe?: RegExp;
-  test?: EntryTest;
+  /** Message test (q, regex); absent when the filter has none. */
+  text?: (message: string) => boolean;
 }
 
-/** The records of one chunk that match, in query order, with their lseqs. */
+/** The records of one chunk that match, in query order: their lseqs, and objects built on demand. */
 interface Batch {
   lseqs: number[];
-  recs: WireRecord[];
+  make(i: number): WireRecord;
 }
 
 export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord, void, undefined> {
@@ -53,11 +54,9 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   const m = matcher(f);
   const src = cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, b, m, desc) : walkGroups(state, cands, b, m, desc);
   let n = 0;
-  for (const batch of src) {
-    for (const r of batch.recs) {
-      yield r;
-      if (++n >= limit) return;
-    }
+  for (const r of src) {
+    yield r;
+    if (++n >= limit) return;
   }
 }
 
@@ -70,10 +69,7 @@ function matcher(f: RecordFilter): Matcher {
     if (f.q !== undefined && q.test(f.q)) m.hashes = needleHashes(f.q);
     if (/^[\x00-\x7f]*$/.test(q.source)) m.chunkRe = q;
   }
-  const { from, to } = f;
-  if (from !== undefined || to !== undefined || q || re) {
-    m.test = (ts, msg) => (from === undefined || ts >= from) && (to === undefined || ts <= to) && (!q || q.test(msg)) && (!re || re.test(msg));
-  }
+  if (q || re) m.text = (msg) => (!q || q.test(msg)) && (!re || re.test(msg));
   return m;
 }
 
@@ -85,7 +81,7 @@ function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
   return true;
 }
 
-/** Decodes the matching records of one chunk within bounds, in query order. */
+/** Finds the matching records of one chunk within bounds, in query order. */
 function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta, b: Bounds, m: Matcher, desc: boolean): Batch | undefined {
   let value: Buffer | undefined;
   try {
@@ -95,20 +91,28 @@ function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta,
   }
   if (value === undefined) return undefined; // deleted since the meta was read
   if (m.chunkRe && !m.chunkRe.test(value.toString('latin1'))) return undefined;
-  const entries = decodeChunk(value, m.test);
-  if (entries.length === 0) return undefined;
-  const prefix = idPrefix(meta.rts, state.tag);
+  const v = parseChunk(value);
   const lseqs: number[] = [];
-  const recs: WireRecord[] = [];
-  const push = (e: ChunkEntry) => {
-    const lseq = first + e.offset;
-    if (lseq < b.lo || lseq >= b.hi) return;
+  const idx: number[] = [];
+  const msgs: string[] | undefined = m.text ? [] : undefined;
+  const { from, to, text } = m;
+  for (let k = 0; k < v.n; k++) {
+    const i = desc ? v.n - 1 - k : k;
+    const lseq = first + v.offsets[i];
+    if (lseq < b.lo || lseq >= b.hi) continue;
+    const ts = v.ts[i];
+    if ((from !== undefined && ts < from) || (to !== undefined && ts > to)) continue;
+    if (text) {
+      const msg = v.message(i);
+      if (!text(msg)) continue;
+      msgs!.push(msg);
+    }
     lseqs.push(lseq);
-    recs.push(toRecord(s, idFromPrefix(prefix, lseq), meta.rts, e));
-  };
-  if (desc) for (let i = entries.length - 1; i >= 0; i--) push(entries[i]);
-  else for (const e of entries) push(e);
-  return recs.length > 0 ? { lseqs, recs } : undefined;
+    idx.push(i);
+  }
+  if (lseqs.length === 0) return undefined;
+  const prefix = idPrefix(meta.rts, state.tag);
+  return { lseqs, make: (k) => toRecord(s, idFromPrefix(prefix, lseqs[k]), meta.rts, v.entry(idx[k], msgs?.[k])) };
 }
 
 function toRecord(s: Stream, id: string, rts: number, e: ChunkEntry): WireRecord {
@@ -148,11 +152,7 @@ function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, des
 }
 
 /** k-way merge of per-stream batches by lseq. */
-function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
-  if (cands.length === 1) {
-    yield* streamBatches(state, cands[0], b, m, desc);
-    return;
-  }
+function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
   interface Head { gen: Generator<Batch>; batch: Batch; i: number }
   const heads: Head[] = [];
   for (const s of cands) {
@@ -160,33 +160,31 @@ function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher
     const first = gen.next();
     if (!first.done) heads.push({ gen, batch: first.value, i: 0 });
   }
-  const out: Batch = { lseqs: [], recs: [] };
   while (heads.length > 0) {
     let best = 0;
+    let bestLseq = heads[0].batch.lseqs[heads[0].i];
     for (let h = 1; h < heads.length; h++) {
-      const a = heads[h].batch.lseqs[heads[h].i];
-      const c = heads[best].batch.lseqs[heads[best].i];
-      if (desc ? a > c : a < c) best = h;
+      const l = heads[h].batch.lseqs[heads[h].i];
+      if (desc ? l > bestLseq : l < bestLseq) {
+        best = h;
+        bestLseq = l;
+      }
     }
     const head = heads[best];
-    out.lseqs.push(head.batch.lseqs[head.i]);
-    out.recs.push(head.batch.recs[head.i]);
-    if (++head.i >= head.batch.recs.length) {
+    yield head.batch.make(head.i);
+    if (++head.i >= head.batch.lseqs.length) {
       const nx = head.gen.next();
       if (nx.done) heads.splice(best, 1);
       else {
         head.batch = nx.value;
         head.i = 0;
       }
-      // Hand over what is merged so far whenever a source refills, keeping the consumer lazy.
-      yield { lseqs: out.lseqs.splice(0), recs: out.recs.splice(0) };
     }
   }
-  if (out.recs.length > 0) yield out;
 }
 
 /** Walks groups in order, fetching each group's candidate chunks by key. */
-function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
+function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
   const { groups, gtri, cmeta } = state.dbs;
   const want = new Map<number, Stream>();
   for (const s of cands) want.set(s.sid, s);
@@ -200,28 +198,30 @@ function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, 
     if (desc ? last < b.lo || gk.rts < b.loRts : first >= b.hi || gk.rts > b.hiRts) return;
     if (desc ? first >= b.hi : last < b.lo) continue;
     if (m.hashes) {
-      const g = gtri.get(key);
+      // getBinaryFast: no copy; the buffer is only valid until the next read, and used right away.
+      const g = gtri.getBinaryFast(key);
       if (g && g.length > 1 && !mayContain(g, 1, g[0], m.hashes)) continue;
     }
     const batches: Batch[] = [];
     for (const sid of gv.streamIds) {
       const s = want.get(sid);
       if (!s) continue;
-      const mv = cmeta.get(chunkKey(sid, first));
+      const ck = chunkKey(sid, first);
+      const mv = cmeta.getBinaryFast(ck);
       if (!mv) continue;
       const meta = decodeMeta(mv);
       if (!chunkCanMatch(meta, m)) continue;
       const batch = loadChunk(state, s, first, meta, b, m, desc);
       if (batch) batches.push(batch);
     }
-    if (batches.length === 1) yield batches[0];
-    else if (batches.length > 1) yield sortBatches(batches, desc);
+    if (batches.length === 1) {
+      const bt = batches[0];
+      for (let i = 0; i < bt.lseqs.length; i++) yield bt.make(i);
+    } else if (batches.length > 1) {
+      const order: Array<[number, number, number]> = [];
+      batches.forEach((bt, j) => bt.lseqs.forEach((l, i) => order.push([l, j, i])));
+      order.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
+      for (const [, j, i] of order) yield batches[j].make(i);
+    }
   }
-}
-
-function sortBatches(batches: Batch[], desc: boolean): Batch {
-  const idx: Array<[number, WireRecord]> = [];
-  for (const bt of batches) for (let i = 0; i < bt.recs.length; i++) idx.push([bt.lseqs[i], bt.recs[i]]);
-  idx.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
-  return { lseqs: idx.map((x) => x[0]), recs: idx.map((x) => x[1]) };
 }

@@ -3,7 +3,9 @@
  * takes everything queued, and while its commit is in flight new appends accumulate for the next
  * one. With lmdb-js `overlappingSync` a commit resolves before fsync, so each group's appends
  * resolve only after `root.flushed` (the fsync of that commit or a later one) — never earlier.
- * The next group may commit while the previous one is still flushing (pipelined, still in order).
+ * The next group may commit while the previous one is still flushing (pipelined, still in order),
+ * and once PIPELINE_MIN_RECORDS are queued a second group is built (on the main thread) while the
+ * first is still committing (on lmdb-js's write thread), so encoding overlaps LMDB's work.
  *
  * Exactly-once per (shipper, seq): the shipper's seq is written in the same transaction as its
  * records. A seq at or below the highest stored OR queued/in-flight seq of that shipper stores
@@ -22,6 +24,10 @@ import type { Op, StoreState } from './state.js';
 import { StoreClosedError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { StreamTable } from './streams.js';
+
+/** Queued records that justify building a second group while one commit is in flight. */
+export const PIPELINE_MIN_RECORDS = 4096;
+const MAX_COMMITS_IN_FLIGHT = 2;
 
 interface Deferred {
   promise: Promise<void>;
@@ -60,7 +66,10 @@ export class GroupWriter {
   private next = deferred();
   /** Highest seq queued or in flight per shipper, with the durability promise of its group. */
   private pendingSeq = new Map<string, { seq: number; durable: Promise<void> }>();
-  private committing = false;
+  private commitsInFlight = 0;
+  private queuedRecords = 0;
+  /** Streams whose persisted counters must be rewritten (a failed commit touched them). */
+  private dirty = new Set<Stream>();
   private scheduled = false;
   private inflight = new Set<Promise<unknown>>();
   closed = false;
@@ -80,6 +89,7 @@ export class GroupWriter {
     const group = this.next;
     if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: group.promise });
     this.queue.push(item);
+    this.queuedRecords += records.length;
     this.schedule();
     return group.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
   }
@@ -95,15 +105,15 @@ export class GroupWriter {
 
   /** Resolves once everything submitted so far is durable (or failed). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.steps.length > 0 || this.inflight.size > 0 || this.committing) {
+    while (this.queue.length > 0 || this.steps.length > 0 || this.inflight.size > 0 || this.commitsInFlight > 0) {
       await Promise.allSettled([...this.inflight]);
-      if (this.queue.length > 0 || this.steps.length > 0) this.flush();
+      this.flush();
       await new Promise((r) => setImmediate(r));
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.committing) return;
+    if (this.scheduled || !this.canFlush()) return;
     this.scheduled = true;
     // setImmediate lets every append of this event turn join the group.
     setImmediate(() => {
@@ -112,19 +122,28 @@ export class GroupWriter {
     });
   }
 
+  /** Idle: go. One commit in flight: only for a big enough queue. Steps run only when idle. */
+  private canFlush(): boolean {
+    if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || this.dirty.size > 0;
+    return this.commitsInFlight < MAX_COMMITS_IN_FLIGHT && this.queuedRecords >= PIPELINE_MIN_RECORDS;
+  }
+
   private flush(): void {
-    if (this.committing || (this.queue.length === 0 && this.steps.length === 0)) return;
+    if (!this.canFlush()) return;
     const items = this.queue;
-    const steps = this.steps;
+    const idle = this.commitsInFlight === 0;
+    const steps = idle ? this.steps : [];
     const group = this.next;
     this.queue = [];
-    this.steps = [];
+    this.queuedRecords = 0;
+    if (idle) this.steps = [];
     this.next = deferred();
     const { dbs } = this.state;
 
     let built: BuiltGroup;
     const plans: Array<{ step: Step; plan?: StepPlan<unknown>; error?: unknown }> = [];
-    const touched = new Set<Stream>();
+    const touched = new Set<Stream>(this.dirty);
+    this.dirty.clear();
     try {
       built = buildGroup(this.state, items);
     } catch (err) {
@@ -151,7 +170,7 @@ export class GroupWriter {
       return;
     }
 
-    this.committing = true;
+    this.commitsInFlight++;
     const commit = dbs.root.batch(() => {
       for (const op of ops) {
         if (op.value === undefined) op.db.remove(op.key);
@@ -161,7 +180,7 @@ export class GroupWriter {
     const done = commit.then(
       () => {
         for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
-        this.committing = false;
+        this.commitsInFlight--;
         this.afterCommit();
         return dbs.root.flushed.then(() => {
           if (built.lastId !== undefined) this.state.lastId = built.lastId;
@@ -176,8 +195,10 @@ export class GroupWriter {
           p.plan?.undo?.();
           p.step.reject(p.error ?? err);
         }
+        // A pipelined successor may have persisted counters that included this group: rewrite them.
+        for (const s of touched) this.dirty.add(s);
         this.failAppends(items, group, err);
-        this.committing = false;
+        this.commitsInFlight--;
         this.afterCommit();
       },
     ).catch((err: unknown) => {
@@ -189,7 +210,7 @@ export class GroupWriter {
   }
 
   private afterCommit(): void {
-    if (this.queue.length > 0 || this.steps.length > 0) this.flush();
+    if (this.canFlush()) this.flush();
   }
 
   private failAppends(items: PendingAppend[], group: Deferred, err: unknown): void {
