@@ -9,12 +9,16 @@ import { buildConfig } from './config.js';
 import { startHub } from './app.js';
 import { HubError } from './errors.js';
 import { startDemoShippers } from './demo.js';
+import { envForFlags } from './cli-env.js';
+
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo'];
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('logwire-hub')
     .usage('$0 [options]\n\nRuns a logwire hub: WebSocket ingest, durable LMDB store, live tail and HTTP history API.')
-    .env('LOGWIRE')
+    .config(envForFlags(FLAGS, process.env))
+    .epilogue('Every flag also reads LOGWIRE_<FLAG> from the environment (e.g. LOGWIRE_PORT, LOGWIRE_MAX_DISK); flags win.')
     .option('port', { type: 'number', default: 7070, describe: 'HTTP/WebSocket port (0 = any free port)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'listen address' })
     .option('data', { type: 'string', default: './data', describe: 'data directory (store, generated admin.token)' })
