@@ -51,6 +51,8 @@ export interface EncodedChunk {
   n: number;
   minTs: number;
   maxTs: number;
+  /** The chunk's trigram bitmap (also inside `meta`). */
+  sketch: Sketch;
 }
 
 /**
@@ -100,7 +102,7 @@ export function encodeChunk(records: readonly ValidRecord[], positions: readonly
   const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
   for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
   const meta = encodeMeta({ n, minTs, maxTs, rts, lastOffset: prevOff, valueBytes: value.length }, sketch);
-  return { value, meta, n, minTs, maxTs };
+  return { value, meta, n, minTs, maxTs, sketch };
 }
 
 /** One decoded record of a chunk (labels, id and rts come from the stream and group). */

@@ -128,7 +128,7 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
 /** Drops empty groups from the oldest end; the result says whether to run again. */
 function planGroupGc(state: StoreState): StepPlan<boolean> {
   state.dbs.root.resetReadTxn();
-  const { groups, gtri, cmeta } = state.dbs;
+  const { groups, gtri, ctri, cmeta } = state.dbs;
   const ops: Op[] = [];
   let seen = 0;
   for (const { key, value } of groups.getRange({})) {
@@ -141,7 +141,7 @@ function planGroupGc(state: StoreState): StepPlan<boolean> {
       live = true; // unreadable group entry: keep it, never guess
     }
     if (live) return { ops, result: false };
-    ops.push({ db: groups, key }, { db: gtri, key });
+    ops.push({ db: groups, key }, { db: gtri, key }, { db: ctri, key });
     if (++seen >= GC_MAX_GROUPS) return { ops, result: true };
   }
   return { ops, result: false };

@@ -5,11 +5,13 @@
  * encoding happens here, before the LMDB batch), so a failure never leaves half a group queued.
  *
  * `groups` value, format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], little-endian.
- * `gtri` value: [u8 log2][2^log2 bits] (trigram.ts), same key.
+ * `gtri` / `ctri` values, same key: the group's trigram bitmap / its chunks' bitmaps (group-text.ts).
  */
 import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { encodeChunk } from './chunk.js';
+import type { ChunkSketch } from './group-text.js';
+import { encodeGroupText } from './group-text.js';
 import { idFromPrefix, idPrefix } from './ids.js';
 import { chunkKey, groupKey } from './keys.js';
 import type { Op, StoreState } from './state.js';
@@ -73,6 +75,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     }
     const groupSketch = newSketch(bitsLog2For(textChars, GROUP_MAX_BITS_LOG2));
     const sids: number[] = [];
+    const sketches: ChunkSketch[] = [];
     for (const [s, pos] of perStream) {
       const c = encodeChunk(flat, pos, rts, groupSketch);
       const key = chunkKey(s.sid, first);
@@ -84,14 +87,13 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
       if (c.maxTs > s.lastTs) s.lastTs = c.maxTs;
       touched.add(s);
       sids.push(s.sid);
+      sketches.push({ streamId: s.sid, sketch: c.sketch });
     }
     state.streams.version++;
     const gk = groupKey(rts, first);
     ops.push({ db: state.dbs.groups, key: gk, value: encodeGroupValue(flat.length - 1, sids) });
-    const gt = Buffer.allocUnsafe(1 + groupSketch.bits.length);
-    gt[0] = groupSketch.log2;
-    gt.set(groupSketch.bits, 1);
-    ops.push({ db: state.dbs.gtri, key: gk, value: gt });
+    const text = encodeGroupText(groupSketch, sketches);
+    ops.push({ db: state.dbs.gtri, key: gk, value: text.gtri }, { db: state.dbs.ctri, key: gk, value: text.ctri });
     state.nextLseq = first + flat.length;
     state.lastRts = rts;
     lastId = idFromPrefix(prefix, first + flat.length - 1);
@@ -134,6 +136,12 @@ export function encodeGroupValue(lastOffset: number, streamIds: number[]): Buffe
   b.writeUInt32LE(streamIds.length, 5);
   for (let i = 0; i < streamIds.length; i++) b.writeUInt32LE(streamIds[i], 9 + i * 4);
   return b;
+}
+
+/** Just the last offset of a `groups` value (no allocation); -1 when malformed. */
+export function groupLastOffset(v: Uint8Array): number {
+  if (v.length < 9 || v[0] !== 1) return -1;
+  return (v[1] | (v[2] << 8) | (v[3] << 16) | (v[4] << 24)) >>> 0;
 }
 
 export function decodeGroupValue(v: Uint8Array): GroupValue {

@@ -4,7 +4,8 @@
  * Plan: the filter's labels pick candidate streams in memory. With few candidates (≤ 16) each
  * stream's chunks are read in key order from `cmeta` and k-way merged by lseq; with many, the
  * `groups` db is walked in order and each group's candidate chunks are fetched by key (one ordered
- * pass instead of a wide merge). Either way a chunk is decompressed and decoded only if its meta
+ * pass instead of a wide merge); for `q` the group's `gtri` bitmap rules out most groups and its `ctri`
+ * directory names the chunks whose bitmaps admit the needle (group-text.ts). Either way a chunk is decompressed and decoded only if its meta
  * (event-time range, trigram bitmap for `q`) says it can match; a group is skipped whole when its
  * trigram bitmap rules `q` out. For an ASCII `q` the whole chunk text is tested with the regex
  * before any record is decoded. Only matching records become objects. Abandoning the generator
@@ -16,7 +17,8 @@ import type { Bounds } from './bounds.js';
 import { computeBounds } from './bounds.js';
 import type { ChunkEntry, ChunkMeta } from './chunk.js';
 import { META_HEADER_BYTES, decodeMeta, parseChunk } from './chunk.js';
-import { decodeGroupValue } from './group.js';
+import { decodeGroupValue, groupLastOffset } from './group.js';
+import { chunkCandidates, groupMayContain } from './group-text.js';
 import { idFromPrefix, idPrefix } from './ids.js';
 import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
@@ -185,25 +187,30 @@ function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher
 
 /** Walks groups in order, fetching each group's candidate chunks by key. */
 function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
-  const { groups, gtri, cmeta } = state.dbs;
+  const { groups, gtri, ctri, cmeta } = state.dbs;
   const want = new Map<number, Stream>();
   for (const s of cands) want.set(s.sid, s);
   const start = desc ? groupKey(b.hiRts, MAX_U48) : groupKey(b.loRts, 0);
   for (const { key, value } of groups.getRange({ start, reverse: desc })) {
     const gk = parseGroupKey(key);
     if (!gk) continue;
-    const gv = decodeGroupValue(value);
+    const lastOffset = groupLastOffset(value);
+    if (lastOffset < 0) throw new StoreCorruptError('group entry has a bad header');
     const first = gk.firstLseq;
-    const last = first + gv.lastOffset;
+    const last = first + lastOffset;
     if (desc ? last < b.lo || gk.rts < b.loRts : first >= b.hi || gk.rts > b.hiRts) return;
     if (desc ? first >= b.hi : last < b.lo) continue;
+    let sids: readonly number[] | undefined;
     if (m.hashes) {
-      // getBinaryFast: no copy; the buffer is only valid until the next read, and used right away.
+      // getBinaryFast: a reused buffer, valid until the next read; used right away.
       const g = gtri.getBinaryFast(key);
-      if (g && g.length > 1 && !mayContain(g, 1, g[0], m.hashes)) continue;
+      if (g && !groupMayContain(g, m.hashes)) continue;
+      const c = ctri.getBinaryFast(key);
+      if (c) sids = chunkCandidates(c, m.hashes, (sid) => want.has(sid));
     }
+    sids ??= decodeGroupValue(value).streamIds;
     const batches: Batch[] = [];
-    for (const sid of gv.streamIds) {
+    for (const sid of sids) {
       const s = want.get(sid);
       if (!s) continue;
       const ck = chunkKey(sid, first);

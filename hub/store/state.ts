@@ -14,6 +14,7 @@ export interface StoreDbs {
   cmeta: Database<Buffer, Buffer>;
   groups: Database<Buffer, Buffer>;
   gtri: Database<Buffer, Buffer>;
+  ctri: Database<Buffer, Buffer>;
   shippers: Database<number, string>;
 }
 

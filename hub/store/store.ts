@@ -20,7 +20,8 @@
  *   chunks    [streamId u32 BE][groupFirstLseq u48 BE] → chunk value (chunk.ts), LZ4 over 512 bytes
  *   cmeta     same key → chunk meta: n, min/max ts, rts, last offset, trigram bitmap (chunk.ts)
  *   groups    [rts u48 BE][groupFirstLseq u48 BE] → [1][u32 lastOffset][u32 k][k × u32 streamId]
- *   gtri      same key → [u8 log2][bitmap] trigram bitmap of the whole group (trigram.ts)
+ *   gtri      same key → [u8 log2][group bitmap]          (group-text.ts; bitmaps: trigram.ts)
+ *   ctri      same key → per chunk [u32 streamId][u8 log2][chunk bitmap]   (group-text.ts)
  *
  * A record's id is idPrefix(group rts, hub tag) + lseq (ids.ts); lseq = groupFirstLseq + offset.
  * Durability: append resolves after commit AND `flushed` (fsync), see writer.ts.
@@ -66,6 +67,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     cmeta: root.openDB<Buffer, Buffer>('cmeta', bin),
     groups: root.openDB<Buffer, Buffer>('groups', bin),
     gtri: root.openDB<Buffer, Buffer>('gtri', bin),
+    ctri: root.openDB<Buffer, Buffer>('ctri', bin),
   };
   try {
     const state = await recover(dbs);
@@ -172,7 +174,7 @@ class LmdbStore implements Store {
     const st = dbs.root.getStats() as Record<string, Record<string, number> | number>;
     const count = (s: Record<string, number>) => (s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0);
     pages += count(st.root as Record<string, number>) + count(st.free as Record<string, number>);
-    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri] as Database[]) {
+    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri] as Database[]) {
       pages += count(db.getStats() as Record<string, number>);
     }
     return pages * (st.pageSize as number);
