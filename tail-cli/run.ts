@@ -11,6 +11,8 @@
  *   first and holds its records; once it is open, one history query fetches whatever was stored
  *   in between, prints it, and the held records follow minus those ids (ids are compared only
  *   for equality, never for order: they are opaque to clients).
+ * - belt and braces: the ids of the last RECENT_IDS records printed are remembered, and a record
+ *   arriving again (a handoff or reconnect race on the hub side) is not printed twice.
  *
  * stdout backpressure pauses the WebSocket (the hub then counts drops for us rather than for
  * anyone else). A closed stdout (`| head`) ends the session with exit 0.
@@ -24,6 +26,23 @@ import type { HistoryClient } from './history.js';
 import { openLiveTail } from './live.js';
 import type { LiveTail, LiveTailOptions } from './live.js';
 import { createFormatter } from './output.js';
+
+/** How many recently printed ids are remembered to suppress a repeated record. */
+export const RECENT_IDS = 10_000;
+
+/** A bounded set of recently printed ids (insertion order eviction). */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  /** Adds the id; false when it was already there. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
+}
 
 export interface SessionIo {
   stdout: Writable;
@@ -45,11 +64,12 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
   const format = createFormatter({ format: cfg.output, color: cfg.color });
   let live: LiveTail | undefined;
   let stopped = false;
+  const printed = new RecentIds(RECENT_IDS);
 
   function write(records: JsonRecord[]): boolean {
     let text = '';
-    for (const r of records) text += format(r);
-    return io.stdout.write(text);
+    for (const r of records) if (printed.add(r.id)) text += format(r);
+    return text === '' ? !io.stdout.writableNeedDrain : io.stdout.write(text);
   }
 
   function drained(): Promise<void> {
@@ -95,7 +115,6 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
     const after = lastHistoryId ?? anchor;
     // Without a starting id, hold live records until the catch-up query has been printed.
     let held: JsonRecord[] | undefined = after === undefined ? [] : undefined;
-    let printedEarly: Set<string> | undefined;
     let catchUpFailed: ((err: unknown) => void) | undefined;
     const catchUpError = new Promise<never>((_, reject) => {
       catchUpFailed = reject;
@@ -103,11 +122,6 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
     catchUpError.catch(() => undefined);
 
     const emit = (records: JsonRecord[]): boolean => {
-      if (printedEarly) {
-        records = records.filter((r) => !printedEarly!.delete(r.id));
-        if (printedEarly.size === 0) printedEarly = undefined;
-        if (records.length === 0) return true;
-      }
       const ok = write(records);
       if (!ok) void drained().then(() => tail.resume());
       return ok;
@@ -116,15 +130,9 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
     const catchUp = async (): Promise<void> => {
       const params = filterParams(cfg.filter);
       if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
-      const seen = new Set<string>();
-      for await (const page of historyAscending(history, params)) {
-        const fresh = page.filter((r) => !seen.has(r.id));
-        for (const r of fresh) seen.add(r.id);
-        if (fresh.length > 0) write(fresh);
-      }
+      for await (const page of historyAscending(history, params)) write(page);
       const pending = held ?? [];
       held = undefined;
-      printedEarly = seen.size > 0 ? seen : undefined;
       if (pending.length > 0) emit(pending);
     };
 

@@ -127,27 +127,25 @@ describe('tail-cli against a real hub', () => {
 
   it('tail-cli - --since hands history over to live under ingest: nothing missed, nothing repeated', async () => {
     const service = 'handoff';
-    const total = 400;
     let sent = 0;
-    let stopIngest = false;
-    const ingest = (async () => {
-      while (sent < total && !stopIngest) {
-        const batch = Array.from({ length: 5 }, () => ({ service, message: `seq ${sent++}` }));
-        await postLogs(hub.url, hub.token, batch);
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await waitFor(() => sent >= 100, { what: '100 records sent' });
-    const run = cli(['--since', '10m', '--service', service, '-o', 'raw']);
-    try {
-      await ingest;
-    } finally {
-      stopIngest = true;
+    let run: CliRun | undefined;
+    let sentAtFirstLine = -1;
+    // Ingest runs before, during and after the CLI's history query and tail upgrade.
+    while (sentAtFirstLine < 0 || sent < sentAtFirstLine + 200) {
+      const batch = Array.from({ length: 5 }, () => ({ service, message: `seq ${sent++}` }));
+      await postLogs(hub.url, hub.token, batch);
+      if (sent === 100) run = cli(['--since', '10m', '--service', service, '-o', 'raw']);
+      if (run && sentAtFirstLine < 0 && run.lines().length > 0) sentAtFirstLine = sent;
+      if (sent > 20_000) throw new Error(`tail-cli printed nothing; stderr: ${run?.stderr()}`);
     }
-    const lines = await run.waitLines(total, 20_000);
-    expect(lines).toEqual(Array.from({ length: total }, (_, i) => `seq ${i}`));
-    expect((await run.kill('SIGINT')).code).toBe(0);
-    expect(run.lines().length).toBe(total);
+    const lines = await run!.waitLines(sent, 20_000);
+    const expected = Array.from({ length: sent }, (_, i) => `seq ${i}`);
+    const firstDiff = lines.findIndex((l, i) => l !== expected[i]);
+    expect(firstDiff, `first difference at ${firstDiff}: ${lines.slice(Math.max(0, firstDiff - 3), firstDiff + 5).join(', ')} (first line at ${sentAtFirstLine} sent)`).toBe(-1);
+    expect(lines).toEqual(Array.from({ length: sent }, (_, i) => `seq ${i}`));
+    expect((await run!.kill('SIGINT')).code).toBe(0);
+    expect(run!.lines().length).toBe(sent);
+    expect(run!.stderr()).toBe('');
   });
 
   it('tail-cli - | head -n 3 exits promptly without an EPIPE trace', async () => {
@@ -247,12 +245,16 @@ describe('tail-cli across a hub restart', () => {
     const waitCounted = (k: number, timeoutMs = 10_000) => waitFor(() => (counted().length >= k ? counted() : undefined), { timeoutMs, what: `${k} lines (stderr: ${run.stderr()})` });
     await post(20);
     await waitCounted(n);
-    await proc.kill();
-    await run.waitStderr(/lost the live tail/);
-    proc = await spawnHub(args);
-    await post(20); // stored while tail-cli is still away: must be replayed, once
-    await run.waitStderr(/reconnected to the hub; resuming after record/, 15_000);
-    await post(20);
+    // Once killed (no close frame), once stopped cleanly (close 1001 "going away").
+    for (const [round, end] of [[1, () => proc!.kill()], [2, () => proc!.stop()]] as const) {
+      await end();
+      await waitFor(() => (run.stderr().match(/lost the live tail/g) ?? []).length === round, { what: `lost notice ${round}; stderr: ${run.stderr()}` });
+      proc = await spawnHub(args);
+      await post(20); // stored while tail-cli is still away: must be replayed, once
+      await waitFor(() => (run.stderr().match(/reconnected to the hub; resuming after record/g) ?? []).length === round, { timeoutMs: 15_000, what: `reconnect notice ${round}; stderr: ${run.stderr()}` });
+      await post(20);
+      await waitCounted(n, 15_000);
+    }
     const lines = await waitCounted(n, 15_000);
     expect(lines).toEqual(Array.from({ length: n }, (_, i) => `r ${i}`));
     expect((await run.kill('SIGINT')).code).toBe(0);

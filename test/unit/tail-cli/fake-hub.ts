@@ -38,7 +38,7 @@ export function makeRecord(over: Partial<WireRecord> = {}): WireRecord {
   return { id: `id${String(seq).padStart(8, '0')}`, ts: 1_743_508_800_000 + seq, rts: 1_743_508_800_000 + seq, service: 'svc', severity: 'INFO', message: `m${seq}`, host: 'h1', ...over };
 }
 
-export async function startFakeHub(opts: { port?: number; token?: string; records?: WireRecord[] } = {}): Promise<FakeHub> {
+export async function startFakeHub(opts: { port?: number; token?: string; records?: WireRecord[]; replayFromAfterInclusive?: boolean } = {}): Promise<FakeHub> {
   const token = opts.token ?? 'secret';
   const records: WireRecord[] = opts.records ?? [];
   const tailUrls: URL[] = [];
@@ -99,7 +99,7 @@ export async function startFakeHub(opts: { port?: number; token?: string; record
       }
       const services = url.searchParams.getAll('service');
       const after = url.searchParams.get('after');
-      const replay = after === null ? [] : records.filter((r) => r.id > after && matches(r, services));
+      const replay = after === null ? [] : records.filter((r) => (opts.replayFromAfterInclusive ? r.id >= after : r.id > after) && matches(r, services));
       if (replay.length > 0) ws.send(encodeFrame({ type: 'records', records: replay }));
       const client = { ws, services };
       live.add(client);

@@ -114,6 +114,17 @@ describe('tail-cli session', () => {
     expect(notices.filter((n) => n.startsWith('reconnected'))).toEqual([`reconnected to the hub; resuming after record ${first[1].id}`]);
   });
 
+  it('session - a record the hub sends again after the handoff is printed once', async () => {
+    const records = Array.from({ length: 3 }, () => makeRecord());
+    const h = await startFakeHub({ records: records.slice(), replayFromAfterInclusive: true });
+    cleanups.push(() => h.close());
+    const { lines } = session(h, { since: '1h' });
+    await waitFor(() => h.clients() === 1, { what: 'connected' });
+    const more = h.append({});
+    await waitFor(() => lines().length >= 4, { what: '4 lines' });
+    expect(lines()).toEqual([...records, ...more].map((r) => r.message));
+  });
+
   it('session - dropped frames are reported with running totals', async () => {
     const h = await hub();
     const { notices } = session(h, {});
