@@ -11,18 +11,17 @@
  * Run:  npm run build && node dist/bench/e2e/shipper_protocol_to_store.js
  * Knobs (env): RECORDS=1000000 CONNECTIONS=4 BATCH=1000 SEED=1 KEEP=0
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../hub/protocol/index.js';
-import { ensureAdminToken } from '../../hub/auth/tokens.js';
+import { startHubProc } from './hub-process.js';
 import { openStore } from '../../hub/store/store.js';
 import { parseFilter } from '../../hub/query/filter.js';
 import { generateRecords } from './workload.js';
-import { REPO_ROOT, cpuSeconds, machine, median, peakRssMb, writeSection } from './results.js';
+import { cpuSeconds, machine, median, peakRssMb, writeSection } from './results.js';
 
 const RECORDS = Number(process.env.RECORDS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 4);
@@ -40,20 +39,6 @@ function dirBytes(dir: string): number {
     else if (st.isFile()) total += st.blocks * 512; // allocated bytes, not the sparse map size
   }
   return total;
-}
-
-async function startHub(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`hub exited ${code}`)));
-  });
-  return { url, pid: proc.pid!, stop: () => new Promise((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }) };
 }
 
 function ship(wsUrl: string, token: string, shipper: string, frames: Buffer[]): Promise<void> {
@@ -98,7 +83,6 @@ async function timeIt(fn: () => Promise<unknown> | unknown, runs = 5): Promise<n
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logwire-bench-'));
-  const token = ensureAdminToken(dataDir).token;
   // Pre-encode every connection's batches.
   const perConn: Buffer[][] = Array.from({ length: CONNECTIONS }, () => []);
   let rawBytes = 0; // the records as NDJSON lines: what a log file of them would hold
@@ -121,8 +105,8 @@ async function main(): Promise<void> {
   }
   if (batch.length) perConn[conn].push(encodeFrame({ type: 'batch', seq: Math.floor(seq / CONNECTIONS) + 1 + 1_000_000, records: batch as never }));
 
-  const hub = await startHub(dataDir);
-  const wsUrl = hub.url.replace(/^http/, 'ws');
+  const hub = await startHubProc([], { dataDir });
+  const { wsUrl, token } = hub;
   const cpu0 = cpuSeconds(hub.pid) ?? 0;
   const t0 = performance.now();
   await Promise.all(perConn.map((frames, i) => ship(wsUrl, token, `bench-${i}`, frames)));

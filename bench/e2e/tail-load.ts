@@ -3,48 +3,11 @@
  * the test suite. A hub as its own process, a shipper-protocol load generator with an in-flight
  * window, and msgpack live-tail clients that stamp the arrival time of every frame.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame, type WireRecord } from '../../hub/protocol/index.js';
-import { ensureAdminToken } from '../../hub/auth/tokens.js';
 import { generateRecords, type BenchRecord } from './workload.js';
-import { REPO_ROOT } from './results.js';
 
-export interface HubProc {
-  url: string;
-  wsUrl: string;
-  pid: number;
-  token: string;
-  stop(): Promise<void>;
-}
-
-export async function startHubProc(extraArgs: string[] = []): Promise<HubProc> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'logwire-bench-tail-'));
-  const token = ensureAdminToken(dataDir).token;
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`hub exited ${code}`)));
-  });
-  return {
-    url,
-    wsUrl: url.replace(/^http/, 'ws'),
-    pid: proc.pid!,
-    token,
-    stop: () => new Promise((r) => {
-      proc.once('exit', () => { rmSync(dataDir, { recursive: true, force: true }); r(); });
-      proc.kill('SIGTERM');
-    }),
-  };
-}
+export { startHubProc, type HubProc } from './hub-process.js';
 
 /** A shipper-protocol connection: `send` queues a batch; at most max_inflight unacked. */
 export class Shipper {

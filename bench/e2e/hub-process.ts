@@ -1,0 +1,49 @@
+/**
+ * A hub as its own process for the e2e benchmarks (not part of the test suite): the real
+ * dist/hub/main.js on a free port, its URL read from the one line it prints on stdout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureAdminToken } from '../../hub/auth/tokens.js';
+import { REPO_ROOT } from './results.js';
+
+export interface HubProc {
+  url: string;
+  wsUrl: string;
+  pid: number;
+  token: string;
+  dataDir: string;
+  /** SIGTERM and wait; removes the data directory unless it was given by the caller. */
+  stop(): Promise<void>;
+}
+
+export async function startHubProc(extraArgs: string[] = [], opts: { dataDir?: string } = {}): Promise<HubProc> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'logwire-bench-'));
+  const token = ensureAdminToken(dataDir).token;
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`hub exited ${code}`)));
+  });
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    pid: proc.pid!,
+    token,
+    dataDir,
+    stop: () => new Promise((r) => {
+      proc.once('exit', () => {
+        if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+        r();
+      });
+      proc.kill('SIGTERM');
+    }),
+  };
+}
