@@ -4,13 +4,11 @@
  * Plan: the filter's labels pick candidate streams in memory. With few candidates (≤ 16) each
  * stream's chunks are read in key order from `cmeta` and k-way merged by lseq; with many, the
  * `groups` db is walked in order and each group's candidate chunks are fetched by key (one ordered
- * pass instead of a wide merge); for `q` the group's `gtri` bitmap rules out most groups and its `ctri`
- * directory names the chunks whose bitmaps admit the needle (group-text.ts). Either way a chunk is decompressed and decoded only if its meta
- * (event-time range, trigram bitmap for `q`) says it can match; a group is skipped whole when its
- * trigram bitmap rules `q` out. For an ASCII `q` the whole chunk text is tested with the regex
- * before any record is decoded. Only matching records become objects. Abandoning the generator
- * costs nothing beyond the chunk in hand.
- */
+ * pass instead of a wide merge); for `q` the group's `gtri` bitmap rules out most groups and its
+ * `ctri` directory names the chunks whose bitmaps admit the needle (group-text.ts). Either way a
+ * chunk is read only if its meta (event-time range, trigram bitmap) says it can match, its whole
+ * text is prefiltered before any record is parsed (prefilter.ts), and only records that are
+ * yielded become objects. Abandoning the generator costs nothing beyond the chunk in hand. */
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../query/filter.js';
 import type { Bounds } from './bounds.js';
@@ -24,6 +22,7 @@ import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './key
 import type { StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
+import { chunkTextTest } from './prefilter.js';
 import { mayContain, needleHashes } from './trigram.js';
 import type { QueryOptions } from './types.js';
 
@@ -35,7 +34,8 @@ interface Matcher {
   from?: number;
   to?: number;
   hashes?: Int32Array;
-  chunkRe?: RegExp;
+  /** Whole-chunk prefilter (prefilter.ts). */
+  chunkText?: (value: Buffer) => boolean;
   /** Message test (q, regex); absent when the filter has none. */
   text?: (message: string) => boolean;
 }
@@ -69,8 +69,8 @@ function matcher(f: RecordFilter): Matcher {
   if (q) {
     // Prune with the lower-cased needle only when the regex provably means "contains it".
     if (f.q !== undefined && q.test(f.q)) m.hashes = needleHashes(f.q);
-    if (/^[\x00-\x7f]*$/.test(q.source)) m.chunkRe = q;
   }
+  m.chunkText = chunkTextTest(f);
   if (q || re) m.text = (msg) => (!q || q.test(msg)) && (!re || re.test(msg));
   return m;
 }
@@ -85,15 +85,17 @@ function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
 
 /** Finds the matching records of one chunk within bounds, in query order. */
 function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta, b: Bounds, m: Matcher, desc: boolean): Batch | undefined {
-  let value: Buffer | undefined;
+  let fast: Buffer | undefined;
   try {
-    value = state.dbs.chunks.get(chunkKey(s.sid, first));
+    // A reused buffer (valid until the next read): prefilter it, copy only chunks that pass.
+    fast = state.dbs.chunks.getBinaryFast(chunkKey(s.sid, first));
   } catch (err) {
     throw new StoreCorruptError(`chunk ${s.sid}/${first} cannot be read (${(err as Error).message})`, { cause: err });
   }
-  if (value === undefined) return undefined; // deleted since the meta was read
-  if (m.chunkRe && !m.chunkRe.test(value.toString('latin1'))) return undefined;
-  const v = parseChunk(value);
+  if (fast === undefined) return undefined; // deleted since the meta was read
+  const view = Buffer.from(fast.buffer, fast.byteOffset, fast.length);
+  if (m.chunkText && !m.chunkText(view)) return undefined;
+  const v = parseChunk(Buffer.from(view));
   const lseqs: number[] = [];
   const idx: number[] = [];
   const msgs: string[] | undefined = m.text ? [] : undefined;

@@ -27,6 +27,8 @@ import { StreamTable } from './streams.js';
 
 /** Queued records that justify building a second group while one commit is in flight. */
 export const PIPELINE_MIN_RECORDS = 4096;
+/** A group takes at most this many records (whole appends; at least one append): bounds txn size. */
+export const MAX_GROUP_RECORDS = 65_536;
 const MAX_COMMITS_IN_FLIGHT = 2;
 
 interface Deferred {
@@ -60,10 +62,14 @@ interface Step {
   reject(err: unknown): void;
 }
 
+/** An append in the queue, with the promise its caller (and its duplicates) wait on. */
+interface Queued extends PendingAppend {
+  durable: Deferred;
+}
+
 export class GroupWriter {
-  private queue: PendingAppend[] = [];
+  private queue: Queued[] = [];
   private steps: Step[] = [];
-  private next = deferred();
   /** Highest seq queued or in flight per shipper, with the durability promise of its group. */
   private pendingSeq = new Map<string, { seq: number; durable: Promise<void> }>();
   private commitsInFlight = 0;
@@ -85,13 +91,13 @@ export class GroupWriter {
     } else if (records.length === 0) {
       return Promise.resolve({ duplicate: false, records: [] });
     }
-    const item: PendingAppend = { records, origin };
-    const group = this.next;
-    if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: group.promise });
+    const durable = deferred();
+    const item: Queued = { records, origin, durable };
+    if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: durable.promise });
     this.queue.push(item);
     this.queuedRecords += records.length;
     this.schedule();
-    return group.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
+    return durable.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
   }
 
   /** Runs `prepare` at the start of the next transaction; resolves with its result once committed. */
@@ -130,14 +136,10 @@ export class GroupWriter {
 
   private flush(): void {
     if (!this.canFlush()) return;
-    const items = this.queue;
+    const items = this.takeGroup();
     const idle = this.commitsInFlight === 0;
     const steps = idle ? this.steps : [];
-    const group = this.next;
-    this.queue = [];
-    this.queuedRecords = 0;
     if (idle) this.steps = [];
-    this.next = deferred();
     const { dbs } = this.state;
 
     let built: BuiltGroup;
@@ -147,7 +149,8 @@ export class GroupWriter {
     try {
       built = buildGroup(this.state, items);
     } catch (err) {
-      this.failAppends(items, group, err);
+      this.failAppends(items, err);
+      items.length = 0;
       built = { ops: [], touched, lastId: undefined, undo() {} };
     }
     for (const t of built.touched) touched.add(t);
@@ -165,7 +168,6 @@ export class GroupWriter {
     for (const s of touched) ops.push({ db: dbs.streams, key: s.sid, value: StreamTable.encode(s) });
     if (ops.length === 0) {
       for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
-      group.resolve();
       this.afterCommit();
       return;
     }
@@ -185,8 +187,8 @@ export class GroupWriter {
         return dbs.root.flushed.then(() => {
           if (built.lastId !== undefined) this.state.lastId = built.lastId;
           for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
-          this.clearPending(items, group);
-          group.resolve();
+          this.clearPending(items);
+          for (const it of items) it.durable.resolve();
         });
       },
       (err: unknown) => {
@@ -197,33 +199,49 @@ export class GroupWriter {
         }
         // A pipelined successor may have persisted counters that included this group: rewrite them.
         for (const s of touched) this.dirty.add(s);
-        this.failAppends(items, group, err);
+        this.failAppends(items, err);
         this.commitsInFlight--;
         this.afterCommit();
       },
     ).catch((err: unknown) => {
       // fsync failed after commit: the data may or may not survive; the shipper retries and dedupe decides.
-      this.failAppends(items, group, err);
+      this.failAppends(items, err);
     });
     this.inflight.add(done);
     void done.finally(() => this.inflight.delete(done));
+    this.schedule(); // what takeGroup left behind may already justify a pipelined group
   }
 
   private afterCommit(): void {
     if (this.canFlush()) this.flush();
   }
 
-  private failAppends(items: PendingAppend[], group: Deferred, err: unknown): void {
-    this.clearPending(items, group);
-    group.reject(err);
+  /** Whole appends from the queue head, up to MAX_GROUP_RECORDS (always at least one). */
+  private takeGroup(): Queued[] {
+    if (this.queuedRecords <= MAX_GROUP_RECORDS) {
+      const all = this.queue;
+      this.queue = [];
+      this.queuedRecords = 0;
+      return all;
+    }
+    let n = 0;
+    let k = 0;
+    while (k < this.queue.length && (k === 0 || n + this.queue[k].records.length <= MAX_GROUP_RECORDS)) n += this.queue[k++].records.length;
+    this.queuedRecords -= n;
+    return this.queue.splice(0, k);
   }
 
-  /** Forgets in-flight seqs that belonged to this group (later groups keep theirs). */
-  private clearPending(items: PendingAppend[], group: Deferred): void {
+  private failAppends(items: Queued[], err: unknown): void {
+    this.clearPending(items);
+    for (const it of items) it.durable.reject(err);
+  }
+
+  /** Forgets in-flight seqs that belonged to these appends (later appends keep theirs). */
+  private clearPending(items: Queued[]): void {
     for (const it of items) {
       if (!it.origin) continue;
       const p = this.pendingSeq.get(it.origin.shipper);
-      if (p && p.durable === group.promise) this.pendingSeq.delete(it.origin.shipper);
+      if (p && p.durable === it.durable.promise) this.pendingSeq.delete(it.origin.shipper);
     }
   }
 }

@@ -57,3 +57,32 @@ describe('trigram', () => {
     expect(collect(store.query({ q: 'zzqqxx', qRegex: /zzqqxx/i }, { order: 'asc' }))).toEqual([]);
   });
 });
+
+describe('prefilter', () => {
+  it('prefilter - context-dependent regexes get no whole-chunk prefilter', async () => {
+    const { isContextFree } = await import('../../../hub/store/prefilter.js');
+    for (const re of [/^a/, /a$/, /\bword/, /x\B/, /a(?=b)/, /a(?!b)/, /(?<=a)b/, /a/m, /a/y]) expect(isContextFree(re), String(re)).toBe(false);
+    for (const re of [/a.b/, /[^a]+x/, /(?:ab)+/, /\^lit\$/, /café/i, /\d{3}/]) expect(isContextFree(re), String(re)).toBe(true);
+  });
+
+  it('prefilter - regex and non-ASCII q through the store match a per-record scan exactly', async () => {
+    const { store } = await tempStore();
+    const res = await Promise.all([1, 2].map((s) => store.append(makeRecords(s + 70, 500))));
+    const all = res.flatMap((r) => (r.duplicate ? [] : r.records));
+    const cases: Array<{ regex?: RegExp; q?: string; qRegex?: RegExp }> = [
+      { regex: /caf. t/ },
+      { regex: /[^a-z]日本/ },
+      { regex: /^user/ },
+      { regex: /#\d+$/ },
+      { regex: /\bdb\b/ },
+      { regex: /(?:retry ){2}/i },
+      { q: 'café', qRegex: /café/i },
+      { q: 'naïve café', qRegex: /naïve café/i },
+      { q: '日本 #1', qRegex: /日本 #1/i },
+    ];
+    for (const f of cases) {
+      const expected = all.filter((r) => (!f.regex || f.regex.test(r.message)) && (!f.qRegex || f.qRegex.test(r.message))).map((r) => r.id);
+      expect(collect(store.query(f, { order: 'asc' })).map((r) => r.id), String(f.regex ?? f.q)).toEqual(expected);
+    }
+  });
+});

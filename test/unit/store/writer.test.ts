@@ -110,3 +110,19 @@ describe('writer', () => {
     expect(again.stats().total).toBe(200);
   });
 });
+
+describe('writer limits', () => {
+  it('writer - a queue larger than one group is split into several groups, each append durable with its own group', async () => {
+    const { store, dir } = await tempStore();
+    const { MAX_GROUP_RECORDS } = await import('../../../hub/store/writer.js');
+    const per = 5000;
+    const n = Math.ceil((MAX_GROUP_RECORDS * 2.5) / per);
+    const recs = makeRecords(42, per);
+    const res = await Promise.all(Array.from({ length: n }, (_, i) => store.append(recs, { shipper: 'big', seq: i + 1 })));
+    expect(res.every((r) => !r.duplicate)).toBe(true);
+    expect(store.stats().total).toBe(n * per);
+    expect(store.ackedSeq('big')).toBe(n);
+    await store.close();
+    expect(await countGroups(dir)).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+});
