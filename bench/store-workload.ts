@@ -48,7 +48,8 @@ export function makeWorkload(count: number, seed = 1, baseTs = Date.now() - 3_60
     if (rare.has(i)) message += ` ${RARE_TOKEN}`;
     // Flat strings, as a MessagePack decoder produces them (template results are rope strings).
     message = Buffer.from(message).toString();
-    const rec: ValidRecord = { ts: baseTs + i * 3 + Math.floor(r() * 1000), service, severity, message, host: `node-${Math.floor(r() * 4)}`, file: `/var/log/${service}/${r() < 0.8 ? 'app' : 'error'}.log` };
+    const flat = (x: string) => Buffer.from(x).toString(); // fresh flat strings, as decoded from the wire
+    const rec: ValidRecord = { ts: baseTs + i * 3 + Math.floor(r() * 1000), service: flat(service), severity, message, host: flat(`node-${Math.floor(r() * 4)}`), file: flat(`/var/log/${service}/${r() < 0.8 ? 'app' : 'error'}.log`) };
     if (fields) rec.fields = fields;
     out[i] = rec;
   }

@@ -45,6 +45,15 @@ export class StreamTable {
 
   /** The stream for a label tuple, created (in memory) when new. */
   getOrCreate(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream {
+    // Consecutive records of a batch usually share labels: skip the four map lookups then.
+    const last = this.last;
+    if (last && last.severity === severity && last.service === service && last.host === host && last.file === file) return last;
+    return (this.last = this.lookupOrCreate(service, severity, host, file));
+  }
+
+  private last: Stream | undefined;
+
+  private lookupOrCreate(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream {
     let bySev = this.index.get(service);
     if (!bySev) this.index.set(service, (bySev = new Map()));
     let byHost = bySev.get(severity);
