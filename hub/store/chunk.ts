@@ -16,7 +16,8 @@
  *
  * Chunk meta, format 1 (fixed 40-byte header, then the trigram bitmap, see trigram.ts):
  *
- *   0 u8 format = 1 | 1 u8 bitmap log2 | 2 u16 0 | 4 u32 n | 8 f64 minTs | 16 f64 maxTs
+ *   0 u8 format = 1 | 1 u8 bitmap log2 | 2 u16 min(first offset, 65535) (a lower bound; 0 is valid)
+ *   4 u32 n | 8 f64 minTs | 16 f64 maxTs
  *   24 f64 rts | 32 u32 lastOffset (last lseq - groupFirstLseq) | 36 u32 value bytes (uncompressed)
  *   40 bitmap: 2^log2 bits
  */
@@ -106,7 +107,7 @@ export function encodeChunk(records: readonly ValidRecord[], positions: readonly
   const value = Buffer.from(scratch.subarray(0, pos));
   const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
   for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
-  const meta = encodeMeta({ n, minTs, maxTs, rts, lastOffset: prevOff, valueBytes: value.length }, sketch);
+  const meta = encodeMeta({ n, minTs, maxTs, rts, firstOffsetBound: Math.min(positions[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);
   return { value, meta, n, minTs, maxTs, sketch };
 }
 
@@ -215,6 +216,8 @@ export interface ChunkMeta {
   minTs: number;
   maxTs: number;
   rts: number;
+  /** ≤ the first record's offset (exact below 65535). */
+  firstOffsetBound: number;
   lastOffset: number;
   valueBytes: number;
   log2: number;
@@ -225,7 +228,7 @@ export function encodeMeta(m: Omit<ChunkMeta, 'log2' | 'buf'>, sketch: Sketch): 
   const b = Buffer.allocUnsafe(META_HEADER_BYTES + sketch.bits.length);
   b[0] = META_FORMAT;
   b[1] = sketch.log2;
-  b.writeUInt16LE(0, 2);
+  b.writeUInt16LE(m.firstOffsetBound, 2);
   b.writeUInt32LE(m.n, 4);
   b.writeDoubleLE(m.minTs, 8);
   b.writeDoubleLE(m.maxTs, 16);
@@ -247,6 +250,7 @@ export function decodeMeta(v: Uint8Array): ChunkMeta {
     minTs: b.readDoubleLE(8),
     maxTs: b.readDoubleLE(16),
     rts: b.readDoubleLE(24),
+    firstOffsetBound: b.readUInt16LE(2),
     lastOffset: b.readUInt32LE(32),
     valueBytes: b.readUInt32LE(36),
     log2: b[1],

@@ -2,49 +2,26 @@
  * Query execution: a lazy generator over matching records in id (= lseq) order, asc or desc.
  *
  * Plan: the filter's labels pick candidate streams in memory. With few candidates (≤ 16) each
- * stream's chunks are read in key order from `cmeta` and k-way merged by lseq; with many, the
- * `groups` db is walked in order and each group's candidate chunks are fetched by key (one ordered
- * pass instead of a wide merge); for `q` the group's `gtri` bitmap rules out most groups and its
- * `ctri` directory names the chunks whose bitmaps admit the needle (group-text.ts). Either way a
+ * stream's chunks are read in key order from `cmeta` and k-way merged by lseq (here); with many,
+ * `groups` are walked in order and each group's chunks merged lazily (group-walk.ts). Either way a
  * chunk is read only if its meta (event-time range, trigram bitmap) says it can match, its whole
- * text is prefiltered before any record is parsed (prefilter.ts), and only records that are
- * yielded become objects. Abandoning the generator costs nothing beyond the chunk in hand. */
+ * text is prefiltered before any record is parsed, and only records that are yielded become
+ * objects (chunk-read.ts). Abandoning the generator costs nothing beyond the chunk in hand. */
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../query/filter.js';
 import type { Bounds } from './bounds.js';
 import { computeBounds } from './bounds.js';
-import type { ChunkEntry, ChunkMeta } from './chunk.js';
-import { META_HEADER_BYTES, decodeMeta, parseChunk } from './chunk.js';
-import { decodeGroupValue, groupLastOffset } from './group.js';
-import { chunkCandidates, groupMayContain } from './group-text.js';
-import { idFromPrefix, idPrefix } from './ids.js';
-import { MAX_U48, chunkKey, groupKey, parseChunkKey, parseGroupKey } from './keys.js';
+import { decodeMeta } from './chunk.js';
+import type { Batch, Matcher } from './chunk-read.js';
+import { chunkCanMatch, loadChunk, matcher } from './chunk-read.js';
+import { walkGroups } from './group-walk.js';
+import { chunkKey, parseChunkKey } from './keys.js';
 import type { StoreState } from './state.js';
-import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
-import { chunkTextTest } from './prefilter.js';
-import { mayContain, needleHashes } from './trigram.js';
 import type { QueryOptions } from './types.js';
 
 /** Above this many candidate streams, walk groups instead of merging per-stream cursors. */
 export const MERGE_MAX_STREAMS = 16;
-
-/** What a chunk must satisfy, precomputed once per query. */
-interface Matcher {
-  from?: number;
-  to?: number;
-  hashes?: Int32Array;
-  /** Whole-chunk prefilter (prefilter.ts). */
-  chunkText?: (value: Buffer) => boolean;
-  /** Message test (q, regex); absent when the filter has none. */
-  text?: (message: string) => boolean;
-}
-
-/** The records of one chunk that match, in query order: their lseqs, and objects built on demand. */
-interface Batch {
-  lseqs: number[];
-  make(i: number): WireRecord;
-}
 
 export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord, void, undefined> {
   const limit = opts.limit ?? Infinity;
@@ -60,72 +37,6 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
     yield r;
     if (++n >= limit) return;
   }
-}
-
-function matcher(f: RecordFilter): Matcher {
-  const m: Matcher = { from: f.from, to: f.to };
-  const q = f.qRegex;
-  const re = f.regex;
-  if (q) {
-    // Prune with the lower-cased needle only when the regex provably means "contains it".
-    if (f.q !== undefined && q.test(f.q)) m.hashes = needleHashes(f.q);
-  }
-  m.chunkText = chunkTextTest(f);
-  if (q || re) m.text = (msg) => (!q || q.test(msg)) && (!re || re.test(msg));
-  return m;
-}
-
-function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
-  if (meta.n === 0) return false;
-  if (m.from !== undefined && meta.maxTs < m.from) return false;
-  if (m.to !== undefined && meta.minTs > m.to) return false;
-  if (m.hashes && !mayContain(meta.buf, META_HEADER_BYTES, meta.log2, m.hashes)) return false;
-  return true;
-}
-
-/** Finds the matching records of one chunk within bounds, in query order. */
-function loadChunk(state: StoreState, s: Stream, first: number, meta: ChunkMeta, b: Bounds, m: Matcher, desc: boolean): Batch | undefined {
-  let fast: Buffer | undefined;
-  try {
-    // A reused buffer (valid until the next read): prefilter it, copy only chunks that pass.
-    fast = state.dbs.chunks.getBinaryFast(chunkKey(s.sid, first));
-  } catch (err) {
-    throw new StoreCorruptError(`chunk ${s.sid}/${first} cannot be read (${(err as Error).message})`, { cause: err });
-  }
-  if (fast === undefined) return undefined; // deleted since the meta was read
-  const view = Buffer.from(fast.buffer, fast.byteOffset, fast.length);
-  if (m.chunkText && !m.chunkText(view)) return undefined;
-  const v = parseChunk(Buffer.from(view));
-  const lseqs: number[] = [];
-  const idx: number[] = [];
-  const msgs: string[] | undefined = m.text ? [] : undefined;
-  const { from, to, text } = m;
-  for (let k = 0; k < v.n; k++) {
-    const i = desc ? v.n - 1 - k : k;
-    const lseq = first + v.offsets[i];
-    if (lseq < b.lo || lseq >= b.hi) continue;
-    const ts = v.ts[i];
-    if ((from !== undefined && ts < from) || (to !== undefined && ts > to)) continue;
-    if (text) {
-      const msg = v.message(i);
-      if (!text(msg)) continue;
-      msgs!.push(msg);
-    }
-    lseqs.push(lseq);
-    idx.push(i);
-  }
-  if (lseqs.length === 0) return undefined;
-  const prefix = idPrefix(meta.rts, state.tag);
-  return { lseqs, make: (k) => toRecord(s, idFromPrefix(prefix, lseqs[k]), meta.rts, v.entry(idx[k], msgs?.[k])) };
-}
-
-function toRecord(s: Stream, id: string, rts: number, e: ChunkEntry): WireRecord {
-  const r: WireRecord = { id, ts: e.ts, rts, service: s.service, severity: s.severity, message: e.message };
-  if (s.host !== undefined) r.host = s.host;
-  if (s.file !== undefined) r.file = s.file;
-  if (e.fields !== undefined) r.fields = e.fields;
-  if (e.truncated) r.truncated = true;
-  return r;
 }
 
 /** One stream's matching chunks in order. */
@@ -183,54 +94,6 @@ function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher
         head.batch = nx.value;
         head.i = 0;
       }
-    }
-  }
-}
-
-/** Walks groups in order, fetching each group's candidate chunks by key. */
-function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
-  const { groups, gtri, ctri, cmeta } = state.dbs;
-  const want = new Map<number, Stream>();
-  for (const s of cands) want.set(s.sid, s);
-  const start = desc ? groupKey(b.hiRts, MAX_U48) : groupKey(b.loRts, 0);
-  for (const { key, value } of groups.getRange({ start, reverse: desc })) {
-    const gk = parseGroupKey(key);
-    if (!gk) continue;
-    const lastOffset = groupLastOffset(value);
-    if (lastOffset < 0) throw new StoreCorruptError('group entry has a bad header');
-    const first = gk.firstLseq;
-    const last = first + lastOffset;
-    if (desc ? last < b.lo || gk.rts < b.loRts : first >= b.hi || gk.rts > b.hiRts) return;
-    if (desc ? first >= b.hi : last < b.lo) continue;
-    let sids: readonly number[] | undefined;
-    if (m.hashes) {
-      // getBinaryFast: a reused buffer, valid until the next read; used right away.
-      const g = gtri.getBinaryFast(key);
-      if (g && !groupMayContain(g, m.hashes)) continue;
-      const c = ctri.getBinaryFast(key);
-      if (c) sids = chunkCandidates(c, m.hashes, (sid) => want.has(sid));
-    }
-    sids ??= decodeGroupValue(value).streamIds;
-    const batches: Batch[] = [];
-    for (const sid of sids) {
-      const s = want.get(sid);
-      if (!s) continue;
-      const ck = chunkKey(sid, first);
-      const mv = cmeta.getBinaryFast(ck);
-      if (!mv) continue;
-      const meta = decodeMeta(mv);
-      if (!chunkCanMatch(meta, m)) continue;
-      const batch = loadChunk(state, s, first, meta, b, m, desc);
-      if (batch) batches.push(batch);
-    }
-    if (batches.length === 1) {
-      const bt = batches[0];
-      for (let i = 0; i < bt.lseqs.length; i++) yield bt.make(i);
-    } else if (batches.length > 1) {
-      const order: Array<[number, number, number]> = [];
-      batches.forEach((bt, j) => bt.lseqs.forEach((l, i) => order.push([l, j, i])));
-      order.sort(desc ? (x, y) => y[0] - x[0] : (x, y) => x[0] - y[0]);
-      for (const [, j, i] of order) yield batches[j].make(i);
     }
   }
 }
