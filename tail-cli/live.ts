@@ -16,8 +16,13 @@ import type { JsonRecord, WireRecord } from '../hub/protocol/index.js';
 import { CliError, describeNetworkError } from './errors.js';
 import { hubErrorMessage } from './history.js';
 
-/** No frame at all for this long (heartbeats come every ~5 s) means the connection is dead. */
+/**
+ * No frame for this long (heartbeats come every ~5 s) earns the hub a ping; no answer within
+ * PING_TIMEOUT_MS after that means the connection is dead. The ping step keeps a tail whose own
+ * event loop was blocked (a stalled stdout pipe) from mistaking its own stall for a dead hub.
+ */
 export const DEFAULT_IDLE_TIMEOUT_MS = 20_000;
+const PING_TIMEOUT_MS = 5_000;
 export const DEFAULT_BACKOFF_INITIAL_MS = 200;
 export const DEFAULT_BACKOFF_MAX_MS = 5_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -36,6 +41,7 @@ export interface LiveTailOptions {
   /** One line for stderr: reconnects, drops, gaps. */
   onNotice: (line: string) => void;
   idleTimeoutMs?: number;
+  pingTimeoutMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
 }
@@ -77,6 +83,7 @@ export function describeGap(frame: Record<string, unknown>): string {
 
 export function openLiveTail(opts: LiveTailOptions): LiveTail {
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const pingTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
   const backoffMaxMs = opts.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
   const backoffInitialMs = opts.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
 
@@ -120,9 +127,14 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   function armIdle(): void {
     clearTimeout(idleTimer);
     if (paused || closing) return;
+    const socket = ws;
     idleTimer = setTimeout(() => {
-      lastProblem = `nothing from the hub for ${Math.round(idleTimeoutMs / 1000)}s`;
-      ws?.terminate();
+      if (socket?.readyState !== WebSocket.OPEN) return;
+      socket.ping();
+      idleTimer = setTimeout(() => {
+        lastProblem = `nothing from the hub for ${Math.round((idleTimeoutMs + pingTimeoutMs) / 1000)}s`;
+        socket.terminate();
+      }, pingTimeoutMs);
     }, idleTimeoutMs);
   }
 
@@ -246,6 +258,7 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
     });
 
     socket.on('message', onMessage);
+    socket.on('pong', armIdle);
 
     socket.on('error', (err) => {
       if (!lastProblem) lastProblem = describeNetworkError(err);

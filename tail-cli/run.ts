@@ -49,7 +49,7 @@ export interface SessionIo {
   /** One line per notice, already prefixed by the caller's convention. */
   notice: (line: string) => void;
   /** Live-tail tuning for tests (idle timeout, backoff). */
-  live?: Pick<LiveTailOptions, 'idleTimeoutMs' | 'backoffInitialMs' | 'backoffMaxMs'>;
+  live?: Pick<LiveTailOptions, 'idleTimeoutMs' | 'pingTimeoutMs' | 'backoffInitialMs' | 'backoffMaxMs'>;
 }
 
 export interface Session {

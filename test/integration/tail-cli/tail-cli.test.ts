@@ -148,6 +148,23 @@ describe('tail-cli against a real hub', () => {
     expect(run!.stderr()).toBe('');
   });
 
+  it('tail-cli - a reader too slow for the stream is told on stderr how many records the hub dropped', async () => {
+    const run = cli(['-o', 'raw', '--service', 'slow']);
+    await waitFor(async () => {
+      await postLogs(hub.url, hub.token, [{ service: 'slow', message: 'probe' }]);
+      return run.lines().length > 0;
+    }, { timeoutMs: 10_000, intervalMs: 200, what: 'live tail open' });
+    // Stop reading tail-cli's stdout: its pipe fills, its writes block, the hub's socket buffer grows.
+    run.proc.stdout!.pause();
+    const body = 'x'.repeat(2000);
+    for (let i = 0; i < 20 && !/dropped/.test(run.stderr()); i++) {
+      await postLogs(hub.url, hub.token, Array.from({ length: 1000 }, (_, k) => ({ service: 'slow', message: `${i}-${k} ${body}` })));
+    }
+    run.proc.stdout!.resume();
+    await run.waitStderr(/the hub dropped \d+ records? because this client fell behind/, 20_000);
+    expect((await run.kill('SIGINT')).code).toBe(0);
+  });
+
   it('tail-cli - | head -n 3 exits promptly without an EPIPE trace', async () => {
     const records = Array.from({ length: 2000 }, (_, i) => ({ service: 'headsvc', message: `line ${i} ${'x'.repeat(80)}` }));
     await postLogs(hub.url, hub.token, records);
@@ -204,6 +221,15 @@ describe('tail-cli against a real hub', () => {
     }
   });
 
+  it('tail-cli - --help lists every flag and exits 0', async () => {
+    const run = spawnCli(['--help']);
+    runs.push(run);
+    expect(await finished(run)).toBe(0);
+    for (const flag of ['--hub', '--token', '--service', '--severity', '--host', '--file', '--grep', '--regex', '--since', '--no-follow', '--limit', '--output', '--no-color', 'LOGWIRE_']) {
+      expect(run.stdout()).toContain(flag.replace('--no-', '--'));
+    }
+  });
+
   it('tail-cli - finds the local hub\'s generated token in <data>/admin.token', async () => {
     const local = await startTestHub();
     try {
@@ -253,11 +279,13 @@ describe('tail-cli across a hub restart', () => {
       await post(20); // stored while tail-cli is still away: must be replayed, once
       await waitFor(() => (run.stderr().match(/reconnected to the hub; resuming after record/g) ?? []).length === round, { timeoutMs: 15_000, what: `reconnect notice ${round}; stderr: ${run.stderr()}` });
       await post(20);
-      await waitCounted(n, 15_000);
+      const got = await waitCounted(n, 15_000);
+      expect(got.length, `round ${round}: stderr: ${run.stderr()}\nlines: ${got.join(', ')}`).toBe(n);
     }
     const lines = await waitCounted(n, 15_000);
-    expect(lines).toEqual(Array.from({ length: n }, (_, i) => `r ${i}`));
-    expect((await run.kill('SIGINT')).code).toBe(0);
-    expect(counted().length).toBe(n);
+    const diag = `stderr: ${run.stderr()}\nlines: ${lines.join(', ')}`;
+    expect(lines, diag).toEqual(Array.from({ length: n }, (_, i) => `r ${i}`));
+    expect((await run.kill('SIGINT')).code, diag).toBe(0);
+    expect(counted().length, diag).toBe(n);
   });
 });

@@ -38,7 +38,7 @@ export function makeRecord(over: Partial<WireRecord> = {}): WireRecord {
   return { id: `id${String(seq).padStart(8, '0')}`, ts: 1_743_508_800_000 + seq, rts: 1_743_508_800_000 + seq, service: 'svc', severity: 'INFO', message: `m${seq}`, host: 'h1', ...over };
 }
 
-export async function startFakeHub(opts: { port?: number; token?: string; records?: WireRecord[]; replayFromAfterInclusive?: boolean } = {}): Promise<FakeHub> {
+export async function startFakeHub(opts: { port?: number; token?: string; records?: WireRecord[]; replayFromAfterInclusive?: boolean; answerPings?: boolean } = {}): Promise<FakeHub> {
   const token = opts.token ?? 'secret';
   const records: WireRecord[] = opts.records ?? [];
   const tailUrls: URL[] = [];
@@ -76,7 +76,7 @@ export async function startFakeHub(opts: { port?: number; token?: string; record
     s.on('close', () => sockets.delete(s));
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, autoPong: opts.answerPings ?? true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     tailUrls.push(url);

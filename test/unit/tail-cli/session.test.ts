@@ -20,13 +20,13 @@ async function hub(records = [] as ReturnType<typeof makeRecord>[], port?: numbe
   return h;
 }
 
-function session(h: { url: string; token: string }, args: CliArgs): { s: Session; lines: () => string[]; notices: string[] } {
+function session(h: { url: string; token: string }, args: CliArgs, live: { idleTimeoutMs?: number; pingTimeoutMs?: number } = {}): { s: Session; lines: () => string[]; notices: string[] } {
   const cfg = buildConfig({ hub: h.url, token: h.token, output: 'raw', ...args }, { env: {}, isTTY: false });
   const stdout = new PassThrough();
   let text = '';
   stdout.on('data', (d: Buffer) => { text += d.toString(); });
   const notices: string[] = [];
-  const s = startSession(cfg, { stdout, notice: (l) => notices.push(l), live: { backoffInitialMs: 20, backoffMaxMs: 100, idleTimeoutMs: 2000 } });
+  const s = startSession(cfg, { stdout, notice: (l) => notices.push(l), live: { backoffInitialMs: 20, backoffMaxMs: 100, idleTimeoutMs: 2000, ...live } });
   cleanups.push(() => s.stop());
   s.done.catch(() => undefined);
   return { s, lines: () => text.split('\n').filter((l) => l !== ''), notices };
@@ -123,6 +123,19 @@ describe('tail-cli session', () => {
     const more = h.append({});
     await waitFor(() => lines().length >= 4, { what: '4 lines' });
     expect(lines()).toEqual([...records, ...more].map((r) => r.message));
+  });
+
+  it('session - a silent hub that answers pings is kept; one that does not is left and retried', async () => {
+    const alive = await hub([makeRecord()]);
+    const a = session(alive, {}, { idleTimeoutMs: 50, pingTimeoutMs: 100 });
+    await waitFor(() => alive.clients() === 1, { what: 'connected' });
+    const dead = await startFakeHub({ records: [makeRecord()], answerPings: false });
+    cleanups.push(() => dead.close());
+    const d = session(dead, {}, { idleTimeoutMs: 50, pingTimeoutMs: 100 });
+    await waitFor(() => dead.tailUrls.length >= 2, { what: 'a second connection to the dead hub' });
+    expect(d.notices[0]).toMatch(/^lost the live tail \(nothing from the hub for/);
+    expect(alive.tailUrls.length).toBe(1);
+    expect(a.notices).toEqual([]);
   });
 
   it('session - dropped frames are reported with running totals', async () => {
