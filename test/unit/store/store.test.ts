@@ -191,3 +191,24 @@ describe('store', () => {
     expect(store.hosts()).toEqual([]);
   });
 });
+
+describe('store iteration', () => {
+  it('store - a query iterated across commits and deletes keeps going without errors or duplicates', async () => {
+    const { store } = await tempStore();
+    const first = await fill(store, 21, 4, 100);
+    for (const f of [{}, { services: new Set(['auth']), severities: new Set(['INFO'] as const), hosts: new Set(['host-0']) }] as RecordFilter[]) {
+      const it = store.query(f, { order: 'asc' })[Symbol.iterator]();
+      const seen: string[] = [];
+      for (let k = 0; k < 5; k++) {
+        const n = it.next();
+        if (!n.done) seen.push(n.value.id);
+      }
+      await store.append(makeRecords(22, 50));
+      await store.deleteBefore(0); // deletes nothing, but commits
+      for (let n = it.next(); !n.done; n = it.next()) seen.push(n.value.id);
+      expect(new Set(seen).size).toBe(seen.length);
+      const expected = ids(modelQuery(first, f, { order: 'asc' }));
+      expect(seen.slice(0, expected.length)).toEqual(expected);
+    }
+  });
+});
