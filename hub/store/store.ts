@@ -9,6 +9,13 @@
  * lines. Label filters never touch disk (streams are in memory); time and text filters are answered
  * from a small per-chunk meta value; counts come from per-stream counters.
  *
+ * Beyond the original sketch: (1) group trigram bitmaps live apart from the per-group directory of
+ * chunk bitmaps (`gtri` / `ctri`), because lmdb-js copies values on read and most groups are ruled
+ * out by the small one; (2) inside a group, chunks are merged lazily by a heap keyed from their
+ * meta, so "newest 100" reads only the chunks that hold them; (3) a whole-chunk text prefilter
+ * runs before any record is parsed. Record order inside a group stays arrival order (lines of one
+ * file keep their order across severities), which is why chunks interleave by lseq at all.
+ *
  * On-disk format (format version 1, in `meta` under "format"); one env in `dir`, named dbs:
  *
  *   meta      string key → MessagePack
@@ -18,7 +25,7 @@
  *   streams   uint32 stream id → [service, severity, host|null, file|null, n, lastTs|null, bytes]
  *   shippers  string shipper id → highest stored batch seq (number), same txn as its records
  *   chunks    [streamId u32 BE][groupFirstLseq u48 BE] → chunk value (chunk.ts), LZ4 over 512 bytes
- *   cmeta     same key → chunk meta: n, min/max ts, rts, last offset, trigram bitmap (chunk.ts)
+ *   cmeta     same key → chunk meta: n, min/max ts, rts, first/last offset, trigram bitmap (chunk.ts)
  *   groups    [rts u48 BE][groupFirstLseq u48 BE] → [1][u32 lastOffset][u32 k][k × u32 streamId]
  *   gtri      same key → [u8 log2][group bitmap]          (group-text.ts; bitmaps: trigram.ts)
  *   ctri      same key → per chunk [u32 streamId][u8 log2][chunk bitmap]   (group-text.ts)

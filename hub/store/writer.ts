@@ -184,12 +184,23 @@ export class GroupWriter {
         for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
         this.commitsInFlight--;
         this.afterCommit();
-        return dbs.root.flushed.then(() => {
-          if (built.lastId !== undefined) this.state.lastId = built.lastId;
+        const committed = () => {
           for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
           this.clearPending(items);
-          for (const it of items) it.durable.resolve();
-        });
+        };
+        return dbs.root.flushed.then(
+          () => {
+            if (built.lastId !== undefined) this.state.lastId = built.lastId;
+            committed();
+            for (const it of items) it.durable.resolve();
+          },
+          (err: unknown) => {
+            // Committed (visible) but the fsync failed: no ack, yet dedupe must remember the seqs,
+            // so the shipper's retry is acked as a duplicate instead of being stored twice.
+            committed();
+            for (const it of items) it.durable.reject(err);
+          },
+        );
       },
       (err: unknown) => {
         built.undo();
@@ -204,8 +215,7 @@ export class GroupWriter {
         this.afterCommit();
       },
     ).catch((err: unknown) => {
-      // fsync failed after commit: the data may or may not survive; the shipper retries and dedupe decides.
-      this.failAppends(items, err);
+      this.failAppends(items, err); // a bug in the handlers above; never leave an append hanging
     });
     this.inflight.add(done);
     void done.finally(() => this.inflight.delete(done));
