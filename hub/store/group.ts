@@ -5,7 +5,8 @@
  * encoding happens here, before the LMDB batch), so a failure never leaves half a group queued.
  *
  * `groups` value, format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], little-endian.
- * `gtri` / `ctri` values, same key: the group's trigram bitmap / its chunks' bitmaps (group-text.ts).
+ * `gtri` / `ctri` values, same key: the group's trigram bitmap / its chunks' bitmaps (group-text.ts),
+ * written only for groups of two or more chunks (readers treat a missing one as "may match").
  */
 import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
@@ -92,8 +93,11 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     state.streams.version++;
     const gk = groupKey(rts, first);
     ops.push({ db: state.dbs.groups, key: gk, value: encodeGroupValue(flat.length - 1, sids) });
-    const text = encodeGroupText(groupSketch, sketches);
-    ops.push({ db: state.dbs.gtri, key: gk, value: text.gtri }, { db: state.dbs.ctri, key: gk, value: text.ctri });
+    // A one-chunk group (a quiet hub) needs no group-level text index: its chunk meta has the bitmap.
+    if (sketches.length > 1) {
+      const text = encodeGroupText(groupSketch, sketches);
+      ops.push({ db: state.dbs.gtri, key: gk, value: text.gtri }, { db: state.dbs.ctri, key: gk, value: text.ctri });
+    }
     state.nextLseq = first + flat.length;
     state.lastRts = rts;
     lastId = idFromPrefix(prefix, first + flat.length - 1);

@@ -29,6 +29,7 @@
  *   groups    [rts u48 BE][groupFirstLseq u48 BE] → [1][u32 lastOffset][u32 k][k × u32 streamId]
  *   gtri      same key → [u8 log2][group bitmap]          (group-text.ts; bitmaps: trigram.ts)
  *   ctri      same key → per chunk [u32 streamId][u8 log2][chunk bitmap]   (group-text.ts)
+ *             gtri/ctri exist only for groups of ≥ 2 chunks; absent means "check each chunk's meta".
  *
  * A record's id is idPrefix(group rts, hub tag) + lseq (ids.ts); lseq = groupFirstLseq + offset.
  * Durability: append resolves after commit AND `flushed` (fsync), see writer.ts.

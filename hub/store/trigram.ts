@@ -17,7 +17,7 @@ const LOWER = new Uint8Array(256);
 for (let i = 0; i < 256; i++) LOWER[i] = i >= 65 && i <= 90 ? i + 32 : i;
 
 const GOLDEN = 0x9e3779b1 | 0;
-export const MIN_BITS_LOG2 = 9;
+export const MIN_BITS_LOG2 = 7;
 /** Chunk bitmaps: up to 64 Kbit (8 KiB). */
 export const CHUNK_MAX_BITS_LOG2 = 16;
 /** Group bitmaps: up to 256 Kbit (32 KiB). */
