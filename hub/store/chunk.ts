@@ -35,7 +35,8 @@ export const META_HEADER_BYTES = 40;
 const FLAG_TRUNCATED = 1;
 const FLAG_FIELDS = 2;
 
-let scratch = Buffer.allocUnsafe(1 << 20);
+const SCRATCH_KEEP_BYTES = 1 << 20;
+let scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES);
 let ranges = new Int32Array(4096);
 
 function ensure(pos: number, extra: number): void {
@@ -105,6 +106,7 @@ export function encodeChunk(records: readonly ValidRecord[], positions: readonly
     if (r.ts > maxTs) maxTs = r.ts;
   }
   const value = Buffer.from(scratch.subarray(0, pos));
+  if (scratch.length > SCRATCH_KEEP_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES); // give back a rare huge chunk's buffer
   const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
   for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
   const meta = encodeMeta({ n, minTs, maxTs, rts, firstOffsetBound: Math.min(positions[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);

@@ -27,8 +27,9 @@ import { StreamTable } from './streams.js';
 
 /** Queued records that justify building a second group while one commit is in flight. */
 export const PIPELINE_MIN_RECORDS = 4096;
-/** A group takes at most this many records (whole appends; at least one append): bounds txn size. */
+/** A group takes at most this many records and message chars (whole appends; at least one). */
 export const MAX_GROUP_RECORDS = 65_536;
+export const MAX_GROUP_CHARS = 32 * 1024 * 1024;
 const MAX_COMMITS_IN_FLIGHT = 2;
 
 interface Deferred {
@@ -65,6 +66,7 @@ interface Step {
 /** An append in the queue, with the promise its caller (and its duplicates) wait on. */
 interface Queued extends PendingAppend {
   durable: Deferred;
+  chars: number;
 }
 
 export class GroupWriter {
@@ -74,6 +76,7 @@ export class GroupWriter {
   private pendingSeq = new Map<string, { seq: number; durable: Promise<void> }>();
   private commitsInFlight = 0;
   private queuedRecords = 0;
+  private queuedChars = 0;
   /** Streams whose persisted counters must be rewritten (a failed commit touched them). */
   private dirty = new Set<Stream>();
   private scheduled = false;
@@ -92,10 +95,13 @@ export class GroupWriter {
       return Promise.resolve({ duplicate: false, records: [] });
     }
     const durable = deferred();
-    const item: Queued = { records, origin, durable };
+    let chars = 0;
+    for (const r of records) chars += r.message.length;
+    const item: Queued = { records, origin, durable, chars };
     if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: durable.promise });
     this.queue.push(item);
     this.queuedRecords += records.length;
+    this.queuedChars += chars;
     this.schedule();
     return durable.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
   }
@@ -226,18 +232,26 @@ export class GroupWriter {
     if (this.canFlush()) this.flush();
   }
 
-  /** Whole appends from the queue head, up to MAX_GROUP_RECORDS (always at least one). */
+  /** Whole appends from the queue head, within MAX_GROUP_RECORDS / MAX_GROUP_CHARS (at least one). */
   private takeGroup(): Queued[] {
-    if (this.queuedRecords <= MAX_GROUP_RECORDS) {
+    if (this.queuedRecords <= MAX_GROUP_RECORDS && this.queuedChars <= MAX_GROUP_CHARS) {
       const all = this.queue;
       this.queue = [];
       this.queuedRecords = 0;
+      this.queuedChars = 0;
       return all;
     }
     let n = 0;
+    let chars = 0;
     let k = 0;
-    while (k < this.queue.length && (k === 0 || n + this.queue[k].records.length <= MAX_GROUP_RECORDS)) n += this.queue[k++].records.length;
+    for (; k < this.queue.length; k++) {
+      const q = this.queue[k];
+      if (k > 0 && (n + q.records.length > MAX_GROUP_RECORDS || chars + q.chars > MAX_GROUP_CHARS)) break;
+      n += q.records.length;
+      chars += q.chars;
+    }
     this.queuedRecords -= n;
+    this.queuedChars -= chars;
     return this.queue.splice(0, k);
   }
 
