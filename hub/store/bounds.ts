@@ -12,6 +12,7 @@ import { parseId } from './ids.js';
 import { MAX_U48, groupKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
 
+/** Local lseq and rts bounds of a query: lo ≤ lseq < hi, loRts ≤ group rts ≤ hiRts. */
 export interface Bounds {
   lo: number;
   hi: number;
@@ -39,6 +40,7 @@ export function firstLseqAtRts(state: StoreState, rts: number): number {
   return state.nextLseq;
 }
 
+/** Bounds for a filter's receive-time range and cursor; throws InvalidCursorError for a bad `after`. */
 export function computeBounds(state: StoreState, f: RecordFilter, after: string | undefined, desc: boolean): Bounds {
   const b: Bounds = { lo: 0, hi: state.nextLseq, loRts: 0, hiRts: MAX_U48 };
   if (f.receivedFrom !== undefined) {

@@ -34,6 +34,7 @@ export interface Batch {
   make(i: number): WireRecord;
 }
 
+/** Precomputes a filter's chunk-level and record-level tests. */
 export function matcher(f: RecordFilter): Matcher {
   const m: Matcher = { from: f.from, to: f.to };
   const q = f.qRegex;
@@ -47,6 +48,7 @@ export function matcher(f: RecordFilter): Matcher {
   return m;
 }
 
+/** False when the chunk's meta (time range, trigram bitmap) rules the filter out. */
 export function chunkCanMatch(meta: ChunkMeta, m: Matcher): boolean {
   if (meta.n === 0) return false;
   if (m.from !== undefined && meta.maxTs < m.from) return false;

@@ -31,6 +31,7 @@ import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigz
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;
+/** Bytes before the bitmap in a chunk meta value. */
 export const META_HEADER_BYTES = 40;
 const FLAG_TRUNCATED = 1;
 const FLAG_FIELDS = 2;
@@ -226,6 +227,7 @@ export interface ChunkMeta {
   buf: Uint8Array;
 }
 
+/** Encodes a chunk meta value (format in the header). */
 export function encodeMeta(m: Omit<ChunkMeta, 'log2' | 'buf'>, sketch: Sketch): Buffer {
   const b = Buffer.allocUnsafe(META_HEADER_BYTES + sketch.bits.length);
   b[0] = META_FORMAT;

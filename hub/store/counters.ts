@@ -6,6 +6,7 @@ import type { Severity } from '../protocol/severity.js';
 import type { HostSummary, StoreStats } from './types.js';
 import type { StreamTable } from './streams.js';
 
+/** Cached `stats()` / `hosts()` views over the stream counters. */
 export class Aggregates {
   private statsCache?: { version: number; value: StoreStats };
   private hostsCache?: { version: number; value: HostSummary[] };

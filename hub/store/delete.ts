@@ -20,6 +20,7 @@ const STEP_MAX_CHUNKS = 256;
 const STEP_MAX_REWRITTEN_RECORDS = 20_000;
 const GC_MAX_GROUPS = 1024;
 
+/** What a deletion did. */
 export interface DeleteOutcome {
   deleted: number;
   skippedCorrupt: number;
@@ -27,6 +28,7 @@ export interface DeleteOutcome {
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Deletes every record with event time < `tsMs`, in small steps through the writer. */
 export async function deleteBefore(state: StoreState, writer: GroupWriter, tsMs: number): Promise<DeleteOutcome> {
   const out: DeleteOutcome = { deleted: 0, skippedCorrupt: 0 };
   for (const s of [...state.streams.all()]) {

@@ -13,6 +13,7 @@
 import type { Sketch } from './trigram.js';
 import { mayContain } from './trigram.js';
 
+/** A chunk's trigram bitmap, by stream. */
 export interface ChunkSketch {
   streamId: number;
   sketch: Sketch;

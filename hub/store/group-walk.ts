@@ -28,6 +28,7 @@ interface Entry {
   i: number;
 }
 
+/** Matching records of the candidate streams, group by group, in query order. */
 export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
   const want = new Map<number, Stream>();

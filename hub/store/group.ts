@@ -28,6 +28,7 @@ export interface PendingAppend {
   out?: WireRecord[];
 }
 
+/** A prepared commit group: its LMDB ops and how to revert its in-memory effects. */
 export interface BuiltGroup {
   ops: Op[];
   touched: Set<Stream>;
@@ -36,6 +37,7 @@ export interface BuiltGroup {
   undo(): void;
 }
 
+/** Assigns lseqs/rts/ids to the queued appends and encodes their chunks; mutates counters. */
 export function buildGroup(state: StoreState, items: PendingAppend[]): BuiltGroup {
   const undoers: Array<() => void> = [];
   try {
@@ -133,6 +135,7 @@ export interface GroupValue {
   streamIds: number[];
 }
 
+/** Encodes a `groups` value. */
 export function encodeGroupValue(lastOffset: number, streamIds: number[]): Buffer {
   const b = Buffer.allocUnsafe(9 + streamIds.length * 4);
   b[0] = 1;
@@ -148,6 +151,7 @@ export function groupLastOffset(v: Uint8Array): number {
   return (v[1] | (v[2] << 8) | (v[3] << 16) | (v[4] << 24)) >>> 0;
 }
 
+/** Decodes a `groups` value; throws StoreCorruptError when malformed. */
 export function decodeGroupValue(v: Uint8Array): GroupValue {
   const b = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length);
   if (b.length < 9 || b[0] !== 1 || b.length !== 9 + b.readUInt32LE(5) * 4) throw new StoreCorruptError('group entry has a bad header or size');

@@ -14,6 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 
+/** Id width and its parts' widths, in chars. */
 export const ID_LENGTH = 24;
 export const RTS_CHARS = 9;
 export const TAG_CHARS = 5;
@@ -33,6 +34,7 @@ export function newHubTag(): string {
   return randomInt(0, 32 ** TAG_CHARS).toString(32).padStart(TAG_CHARS, '0');
 }
 
+/** True for a well-formed hub tag. */
 export function isHubTag(tag: string): boolean {
   return TAG_RE.test(tag);
 }
@@ -47,6 +49,7 @@ export function idFromPrefix(prefix: string, lseq: number): string {
   return prefix + lseq.toString(32).padStart(LSEQ_CHARS, '0');
 }
 
+/** The id of local record `lseq` of a group with this rts on hub `tag`. */
 export function makeId(rts: number, tag: string, lseq: number): string {
   return idFromPrefix(idPrefix(rts, tag), lseq);
 }

@@ -9,10 +9,12 @@
  */
 
 export const CHUNK_KEY_BYTES = 10;
+/** Width of a group key. */
 export const GROUP_KEY_BYTES = 12;
 /** Largest value a u48 field holds. */
 export const MAX_U48 = 2 ** 48 - 1;
 
+/** Key of a chunk (and its meta). */
 export function chunkKey(streamId: number, firstLseq: number): Buffer {
   const k = Buffer.allocUnsafe(CHUNK_KEY_BYTES);
   k.writeUInt32BE(streamId, 0);
@@ -20,17 +22,20 @@ export function chunkKey(streamId: number, firstLseq: number): Buffer {
   return k;
 }
 
+/** A decoded chunk key. */
 export interface ChunkKey {
   streamId: number;
   firstLseq: number;
 }
 
+/** Decodes a chunk key; undefined when it has the wrong size. */
 export function parseChunkKey(k: Uint8Array): ChunkKey | undefined {
   if (k.length !== CHUNK_KEY_BYTES) return undefined;
   const b = Buffer.from(k.buffer, k.byteOffset, k.length);
   return { streamId: b.readUInt32BE(0), firstLseq: b.readUIntBE(4, 6) };
 }
 
+/** Key of a group (and its text indexes). Values are clamped to u48. */
 export function groupKey(rts: number, firstLseq: number): Buffer {
   const k = Buffer.allocUnsafe(GROUP_KEY_BYTES);
   k.writeUIntBE(Math.min(Math.max(rts, 0), MAX_U48), 0, 6);
@@ -38,11 +43,13 @@ export function groupKey(rts: number, firstLseq: number): Buffer {
   return k;
 }
 
+/** A decoded group key. */
 export interface GroupKey {
   rts: number;
   firstLseq: number;
 }
 
+/** Decodes a group key; undefined when it has the wrong size. */
 export function parseGroupKey(k: Uint8Array): GroupKey | undefined {
   if (k.length !== GROUP_KEY_BYTES) return undefined;
   const b = Buffer.from(k.buffer, k.byteOffset, k.length);

@@ -23,6 +23,7 @@ import type { QueryOptions } from './types.js';
 /** Above this many candidate streams, walk groups instead of merging per-stream cursors. */
 export const MERGE_MAX_STREAMS = 16;
 
+/** Store.query: matching records in id order, lazily, up to `limit`. */
 export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord, void, undefined> {
   const limit = opts.limit ?? Infinity;
   const desc = opts.order === 'desc';

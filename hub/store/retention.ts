@@ -13,6 +13,7 @@ export interface RetentionLog {
   error(obj: object, msg: string): void;
 }
 
+/** Retention policy; options off when undefined or 0. */
 export interface RetentionOptions {
   /** Delete records with event time older than this (ms); off when undefined or 0. */
   maxAgeMs?: number;
@@ -25,6 +26,7 @@ export interface RetentionOptions {
   now?: () => number;
 }
 
+/** A running retention loop. */
 export interface Retention {
   /** Runs one pass now (waiting for a running one first); resolves with the records deleted. */
   runOnce(): Promise<number>;
@@ -35,6 +37,7 @@ export interface Retention {
 const MAX_DISK_ROUNDS = 8;
 const FIRST_RUN_DELAY_MS = 1000;
 
+/** Starts enforcing `--retention` / `--max-disk` in the background. */
 export function startRetention(store: Store, opts: RetentionOptions): Retention {
   const now = opts.now ?? Date.now;
   let running: Promise<number> = Promise.resolve(0);

@@ -18,6 +18,7 @@ export interface StoreDbs {
   shippers: Database<number, string>;
 }
 
+/** Everything the store's modules share while it is open. */
 export interface StoreState {
   dbs: StoreDbs;
   hubId: string;

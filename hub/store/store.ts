@@ -53,6 +53,7 @@ import { StreamTable } from './streams.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
 import { GroupWriter } from './writer.js';
 
+/** On-disk format version this code reads and writes (meta "format"). */
 export const FORMAT_VERSION = 1;
 /** Chunk values above this many bytes are LZ4-compressed (off-thread, by lmdb-js). */
 export const COMPRESSION_THRESHOLD_BYTES = 512;

@@ -31,6 +31,7 @@ export interface Stream {
 type Level<K, V> = Map<K, V>;
 const SEVERITY_SET = new Set<string>(SEVERITIES);
 
+/** Label tuples ↔ stream ids, with per-stream counters; all in memory, mirrored to `streams`. */
 export class StreamTable {
   private readonly index: Level<string, Level<Severity, Level<string | undefined, Level<string | undefined, Stream>>>> = new Map();
   /** Streams by id (holes where ids are unused). */

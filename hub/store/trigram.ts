@@ -17,6 +17,7 @@ const LOWER = new Uint8Array(256);
 for (let i = 0; i < 256; i++) LOWER[i] = i >= 65 && i <= 90 ? i + 32 : i;
 
 const GOLDEN = 0x9e3779b1 | 0;
+/** Smallest bitmap: 128 bits (16 bytes), for one short line. */
 export const MIN_BITS_LOG2 = 7;
 /** Chunk bitmaps: up to 64 Kbit (8 KiB). */
 export const CHUNK_MAX_BITS_LOG2 = 16;
@@ -36,6 +37,7 @@ export interface Sketch {
   log2: number;
 }
 
+/** An empty bitmap of 2^log2 bits. */
 export function newSketch(log2: number): Sketch {
   return { bits: new Uint8Array(2 ** (log2 - 3)), log2 };
 }

@@ -38,6 +38,7 @@ export function varintWidth(max: number): number {
   return w;
 }
 
+/** Reads a varint at `c.pos`, advancing it; throws RangeError when truncated. */
 export function readVarint(buf: Uint8Array, c: Cursor): number {
   let result = 0;
   let mul = 1;
@@ -51,10 +52,12 @@ export function readVarint(buf: Uint8Array, c: Cursor): number {
   throw new RangeError('varint longer than 8 bytes');
 }
 
+/** Maps signed to unsigned: 0, -1, 1, -2 … → 0, 1, 2, 3 … (exact to 2^52). */
 export function zigzag(v: number): number {
   return v >= 0 ? v * 2 : -v * 2 - 1;
 }
 
+/** Inverse of zigzag. */
 export function unzigzag(v: number): number {
   return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
 }

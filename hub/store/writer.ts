@@ -69,6 +69,7 @@ interface Queued extends PendingAppend {
   chars: number;
 }
 
+/** Group commit, exactly-once per (shipper, seq), and serialized maintenance steps. */
 export class GroupWriter {
   private queue: Queued[] = [];
   private steps: Step[] = [];
