@@ -53,6 +53,11 @@ export interface LiveTail {
   readonly lastId: string | undefined;
   /** Resume reading after `onRecords` returned false. */
   resume(): void;
+  /**
+   * Tells the tail that everything up to this id has been printed by other means (the catch-up
+   * query), for the next reconnect's `after=`. Ignored once the tail has delivered a record.
+   */
+  printedUpTo(id: string): void;
   close(): Promise<void>;
 }
 
@@ -293,6 +298,9 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
     done,
     get lastId() {
       return lastId;
+    },
+    printedUpTo(id) {
+      if (!seenRecord) lastId = id;
     },
     resume() {
       if (!paused) return;

@@ -130,7 +130,10 @@ export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session 
     const catchUp = async (): Promise<void> => {
       const params = filterParams(cfg.filter);
       if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
-      for await (const page of historyAscending(history, params)) write(page);
+      for await (const page of historyAscending(history, params)) {
+        write(page);
+        tail.printedUpTo(page[page.length - 1].id);
+      }
       const pending = held ?? [];
       held = undefined;
       if (pending.length > 0) emit(pending);
