@@ -60,6 +60,18 @@ describe('tail-cli against a real hub', () => {
     }
   });
 
+  it('tail-cli - reads LOGWIRE_* environment variables, and flags win over them', async () => {
+    const env = { LOGWIRE_HUB: hub.url, LOGWIRE_TOKEN: hub.token, LOGWIRE_OUTPUT: 'json', LOGWIRE_NO_FOLLOW: '1', LOGWIRE_SERVICE: 'auth', LOGWIRE_SINCE: '2025-01-01' };
+    const fromEnv = spawnCli([], env);
+    runs.push(fromEnv);
+    expect(await finished(fromEnv), fromEnv.stderr()).toBe(0);
+    expect(fromEnv.lines().map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['slow login', 'token refreshed']);
+    const flagsWin = spawnCli(['-o', 'raw', '--service', 'payments', '--severity', 'ERROR'], env);
+    runs.push(flagsWin);
+    expect(await finished(flagsWin), flagsWin.stderr()).toBe(0);
+    expect(flagsWin.lines()).toEqual(['card declined']);
+  });
+
   it('tail-cli - --limit keeps the newest N, oldest first', async () => {
     const run = cli(['--no-follow', '--limit', '2', '-o', 'raw', '--service', 'payments']);
     expect(await finished(run)).toBe(0);
