@@ -85,7 +85,12 @@ interface OpenFile extends TailedFile {
   mtimeMs: number;
   drainSince: number;
   lastGrowth: number;
+  /** The first line (with its newline) of the content read from this file, once complete. */
+  head: Buffer | null;
 }
+
+/** First lines of content we read that has since been truncated away or closed (copy detection). */
+const RECENT_HEADS = 32;
 
 const isGlob = (p: string): boolean => /[*?[\]{}]/.test(p);
 
@@ -107,6 +112,50 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
   const watchers: FSWatcher[] = [];
   const chunkSize = Math.max(MIN_CHUNK, ...sources.map((s) => s.maxLineBytes * 2));
   const buf = Buffer.allocUnsafe(chunkSize);
+  const recentHeads: Buffer[] = [];
+
+  function rememberHead(f: OpenFile): void {
+    if (!f.head) return;
+    recentHeads.push(f.head);
+    if (recentHeads.length > RECENT_HEADS) recentHeads.shift();
+    f.head = null;
+  }
+
+  /** The first line of f as it is on disk now (null: none complete within FP_MAX bytes). */
+  async function headOnDisk(f: OpenFile): Promise<Buffer | null> {
+    const b = Buffer.alloc(FP_MAX);
+    const { bytesRead } = await f.fh.read(b, 0, FP_MAX, 0);
+    const nl = b.subarray(0, bytesRead).indexOf(10);
+    return nl === -1 ? null : b.subarray(0, nl + 1);
+  }
+
+  /**
+   * True when a file that was empty when we last read it now starts with the first line of
+   * content we have read elsewhere: it was filled by a copy (e.g. copytruncate of the followed
+   * file onto the rotated one, in place), not by late writes, and reading it would duplicate.
+   */
+  async function filledByCopy(f: OpenFile): Promise<boolean> {
+    const head = await headOnDisk(f);
+    if (!head) return false;
+    for (const o of [...active.values(), ...draining]) if (o !== f && o.head?.equals(head)) return true;
+    if (recentHeads.some((h) => h.equals(head))) return true;
+    // A copy of a followed file we have not opened yet (`cp app.log app.log.1` right after a
+    // rotation): reading both would ship its lines twice.
+    for (const path of active.keys()) {
+      const fh = await open(path, 'r').catch(() => undefined);
+      if (!fh) continue;
+      try {
+        const st = await fh.stat();
+        if (st.ino === f.ino && st.dev === f.dev) continue;
+        const b = Buffer.alloc(head.length);
+        const { bytesRead } = await fh.read(b, 0, head.length, 0);
+        if (bytesRead === head.length && b.equals(head)) return true;
+      } finally {
+        await fh.close();
+      }
+    }
+    return false;
+  }
 
   async function openFile(path: string, source: number, startAt: 'resume' | 'start'): Promise<OpenFile | undefined> {
     let fh: FileHandle;
@@ -140,7 +189,7 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
     const f: OpenFile = {
       source, path, fh, dev: st.dev, ino: st.ino, readPos, size: st.size, mtimeMs: st.mtimeMs,
       ident: { key, path, fpLen: fp.len, fpHash: fp.hash },
-      carry: null, longHead: null, drainSince: 0, lastGrowth: Date.now(),
+      carry: null, longHead: null, drainSince: 0, lastGrowth: Date.now(), head: null,
     };
     h.onOpen(f);
     return f;
@@ -183,6 +232,10 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
       const carryLen = f.carry ? f.carry.length : 0;
       const data = f.carry ? Buffer.concat([f.carry, chunk]) : chunk;
       const base = f.readPos - carryLen;
+      if (base === 0 && f.head === null) {
+        const nl = data.indexOf(10);
+        if (nl !== -1 && nl < FP_MAX) f.head = Buffer.from(data.subarray(0, nl + 1));
+      }
       const used = split(f, data, base, maxLine, nowMs);
       f.carry = null;
       if (used < data.length) {
@@ -219,6 +272,7 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
     h.info(`${f.path} was ${why}; reading it again from its start`);
     flushCarry(f);
     h.onReset(f, 'truncated');
+    rememberHead(f);
     f.readPos = 0;
     const fp = await fingerprint(f.fh, Math.min(FP_MAX, f.size));
     f.ident = { ...f.ident, path: f.path, fpLen: fp.len, fpHash: fp.hash };
@@ -228,7 +282,8 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
   async function overwritten(f: OpenFile): Promise<boolean> {
     const st = await f.fh.stat();
     if (st.size < f.readPos) return true;
-    if (f.ident.fpLen === 0) return false;
+    // Empty when last read: new content is either late writes or a copy of what we read elsewhere.
+    if (f.ident.fpLen === 0) return st.size > 0 && (await filledByCopy(f));
     const fp = await fingerprint(f.fh, f.ident.fpLen);
     return fp.len !== f.ident.fpLen || fp.hash !== f.ident.fpHash;
   }
@@ -248,6 +303,7 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
   }
 
   async function closeFile(f: OpenFile): Promise<void> {
+    rememberHead(f);
     flushCarry(f);
     h.onReset(f, 'closed');
     h.onClose(f);

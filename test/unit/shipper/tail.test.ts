@@ -20,7 +20,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function runModel(seed: number, steps: number): Promise<{ delivered: number[]; mayLose: Set<number>; written: number }> {
+async function runModel(seed: number, steps: number): Promise<{ delivered: number[]; mayLose: Set<number>; copiedInPlace: Set<number>; written: number; ops: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'lw-tail-'));
   dirs.push(dir);
   const path = join(dir, 'app.log');
@@ -28,6 +28,7 @@ async function runModel(seed: number, steps: number): Promise<{ delivered: numbe
   const delivered: number[] = [];
   const ops: string[] = [];
   const mayLose = new Set<number>();
+  const copiedInPlace = new Set<number>();
   const positions = new Map<string, FilePosition>();
   let next = 1;
   let cur: ModelFile | undefined;
@@ -36,14 +37,22 @@ async function runModel(seed: number, steps: number): Promise<{ delivered: numbe
     createTailer([{ path, maxLineBytes: 4096 }], { pollIntervalMs: 10, rotateWaitMs: 0, fromEnd: false }, new Map(positions), {
       onOpen: (f: TailedFile) => ops.push(`OPEN ${f.ident.key.split(':')[1]}@${f.readPos}`),
       onLine(f: TailedFile, line: string, end: number) {
-        const m = /^L(\d+) x*$/.exec(line); if (!m) throw new Error(`${((globalThis as Record<string, unknown>).__ops as string[]).slice(-30).join(' ')} garbage line ${JSON.stringify(line.slice(0, 80))} at ${end}`); delivered.push(Number(m[1]));
+        const m = /^L(\d+) x*$/.exec(line);
+        if (!m) throw new Error(`${ops.slice(-30).join(' ')} garbage line ${JSON.stringify(line.slice(0, 80))} at ${end}`);
+        delivered.push(Number(m[1]));
+        // Deliveries in the op log as ranges `D<first>-<last><inode`, for failure messages.
+        const id = Number(m[1]);
+        const tag = `<${f.ident.key.split(':')[1]}`;
+        const last = /^D(\d+)-(\d+)(<\d+)$/.exec(ops[ops.length - 1] ?? '');
+        if (last && last[3] === tag && Number(last[2]) === id - 1) ops[ops.length - 1] = `D${last[1]}-${id}${tag}`;
+        else ops.push(`D${id}-${id}${tag}`);
         positions.set(f.ident.key, { ...f.ident, offset: end });
       },
       onReset: (f: TailedFile, r: string) => ops.push(`RESET ${f.ident.key.split(':')[1]} ${r}`),
       onClose: (f: TailedFile) => ops.push(`CLOSE ${f.ident.key.split(':')[1]}`),
       gate: () => undefined,
       warn: () => undefined,
-      info: (m: string) => ((globalThis as Record<string, unknown>).__ops as string[]).push(`INFO ${m.slice(-50)}`),
+      info: (m: string) => ops.push(`INFO ${m.slice(-50)}`),
     });
   let tailer = makeTailer();
 
@@ -86,7 +95,6 @@ async function runModel(seed: number, steps: number): Promise<{ delivered: numbe
   };
 
 
-  (globalThis as Record<string, unknown>).__ops = ops;
   for (let step = 0; step < steps; step++) {
     const r = rnd();
     ops.push(r < 0.45 ? 'append' : r < 0.7 ? 'cycle' : r < 0.78 ? 'rename' : r < 0.84 ? 'copytrunc' : r < 0.88 ? 'trunc' : r < 0.92 ? 'delete' : r < 0.97 ? 'restart' : 'create');
@@ -100,6 +108,10 @@ async function runModel(seed: number, steps: number): Promise<{ delivered: numbe
     } else if (r < 0.84 && existsSync(path)) {
       // The copy overwrites `.1` in place: a renamed file there not yet drained loses its tail.
       if (atP1) for (const id of atP1.unread) mayLose.add(id);
+      // When `.1` is a rotated file the tailer still drains, the copy may be read from there:
+      // those lines were not read from `path` and are not read from it again (truncated), so
+      // they may arrive, once, after lines of a file rotated later.
+      if (existsSync(`${path}.1`) && cur) for (const id of cur.unread) copiedInPlace.add(id);
       copyFileSync(path, `${path}.1`);
       truncateSync(path, 0);
       truncated();
@@ -125,22 +137,35 @@ async function runModel(seed: number, steps: number): Promise<{ delivered: numbe
   await cycle();
   await cycle();
   await tailer.close();
-  return { delivered, mayLose, written: next - 1, ops };
+  return { delivered, mayLose, copiedInPlace, written: next - 1, ops };
 }
 
+/**
+ * A few fixed seeds by default (31337: a copy written in place over a rotated file that was
+ * empty when rotated). For a wider search: TAIL_MODEL_SEEDS=200 [TAIL_MODEL_SEED_BASE=1000]
+ * [TAIL_MODEL_STEPS=400] npx vitest run test/unit/shipper/tail.test.ts
+ */
+const FIXED_SEEDS = [1, 2, 3, 7, 42, 1234, 99991, 31337];
+const extra = Number(process.env.TAIL_MODEL_SEEDS ?? 0);
+const base = Number(process.env.TAIL_MODEL_SEED_BASE ?? 100_000);
+const SEEDS = extra > 0 ? Array.from({ length: extra }, (_, i) => base + i) : FIXED_SEEDS;
+const STEPS = Number(process.env.TAIL_MODEL_STEPS ?? 400);
+
 describe('tail - model-based rotation', () => {
-  // Seed 31337 finds a duplicate after copytruncate over a rotated file + restarts (open bug,
-  // see the shipper report); skipped until fixed rather than hidden.
-  for (const seed of [1, 2, 3, 7, 42, 1234, 99991, 31337]) {
-    (seed === 31337 ? it.skip : it)(`tail - seed ${seed}: every line once and in order, losses only in the truncation race`, async () => {
-      const { delivered, mayLose, written, ops } = await runModel(seed, 400);
+  for (const seed of SEEDS) {
+    it(`tail - seed ${seed}: every line once and in order, losses only in the truncation race`, async () => {
+      const { delivered, mayLose, copiedInPlace, written, ops } = await runModel(seed, STEPS);
       const seen = new Set<number>();
-      const around = (id: number) => { const i = ops.findIndex((o) => o.startsWith(`[`) && Number(o.slice(1).split('-')[0]) <= id && id <= Number(o.slice(0, -1).split('-')[1])); return ops.slice(Math.max(0, i - 2), i + 60).join(' '); };
+      const around = (id: number) => {
+        const i = ops.findIndex((o) => o.startsWith('[') && Number(o.slice(1).split('-')[0]) <= id && id <= Number(o.slice(0, -1).split('-')[1]));
+        return ops.slice(Math.max(0, i - 2), i + 60).join(' ');
+      };
       for (const id of delivered) {
         expect(seen.has(id), `line ${id} delivered twice: ${around(id)}`).toBe(false);
         seen.add(id);
       }
-      for (let i = 1; i < delivered.length; i++) expect(delivered[i], 'lines out of order').toBeGreaterThan(delivered[i - 1]);
+      const ordered = delivered.filter((id) => !copiedInPlace.has(id));
+      for (let i = 1; i < ordered.length; i++) expect(ordered[i], `lines out of order: ${around(ordered[i])}`).toBeGreaterThan(ordered[i - 1]);
       const missing: number[] = [];
       for (let id = 1; id <= written; id++) if (!seen.has(id) && !mayLose.has(id)) missing.push(id);
       expect(missing, `lost lines outside the race window (written ${written}): ${missing.length ? around(missing[0]) : ''}`).toEqual([]);
