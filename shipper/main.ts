@@ -20,6 +20,7 @@ import { startShipper, ShipperError } from './pipeline.js';
 import { createStatusLine } from './status.js';
 import { runChecks } from './check.js';
 import { runSimulation } from './simulate.js';
+import { envForFlags } from '../hub/cli-env.js';
 
 const NAME = 'logwire-shipper';
 
@@ -40,10 +41,14 @@ function loadEnv(argv: string[]): Record<string, string | undefined> {
       throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
     }
   } else if (i !== -1) throw new ConfigError(`env file ${path} does not exist`);
-  // LOGWIRE_* from the file become flags through yargs' env support.
-  for (const [k, v] of Object.entries(fileEnv)) if (k.startsWith('LOGWIRE_') && process.env[k] === undefined) process.env[k] = v;
+  // LOGWIRE_<FLAG> from the file count as well (the real environment wins).
   return { ...fileEnv, ...process.env };
 }
+
+/** Flags of every command, and the extra ones of `run`/`check` and `simulate`: LOGWIRE_<FLAG> is read for these only. */
+const COMMON_FLAGS = ['hub', 'token', 'host', 'state-dir', 'config', 'data', 'env-file', 'batch-max-records', 'batch-max-bytes', 'batch-interval-ms', 'spool-max-bytes', 'fsync', 'retry-base-ms', 'log-level', 'status'];
+const FILE_FLAGS = ['file', 'service', 'from-end', 'format', 'multiline', 'max-line-bytes', 'poll-interval-ms'];
+const SIMULATE_FLAGS = ['services', 'rate', 'seed', 'out'];
 
 function commonOptions(y: Argv) {
   return y
@@ -142,14 +147,17 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
 async function main(): Promise<void> {
   const raw = hideBin(process.argv);
   const env = loadEnv(raw);
+  // Not yargs' .env(): with strict options any other LOGWIRE_* variable (LOGWIRE_PORT for the
+  // hub, say) would stop the shipper. Only the flags of the command; command-line flags win.
+  const fromEnv = (flags: string[]) => envForFlags([...COMMON_FLAGS, ...flags], env);
   const cli = yargs(raw)
     .scriptName(NAME)
     .usage('$0 [run] --hub ws://HUB:7070 --token T --file PATH|GLOB --service NAME\n\nFollows log files and streams them to a logwire hub, losing nothing.')
-    .env('LOGWIRE')
-    .command(['run', '$0'], 'follow files and ship them (default)', (y) => fileOptions(commonOptions(y)), async (a) => {
+    .epilogue('Every flag also reads LOGWIRE_<FLAG> from the environment or the .env file (e.g. LOGWIRE_HUB, LOGWIRE_STATE_DIR); flags win.')
+    .command(['run', '$0'], 'follow files and ship them (default)', (y) => fileOptions(commonOptions(y)).config(fromEnv(FILE_FLAGS)), async (a) => {
       await run(buildConfig(toFlags(a), env), 'files');
     })
-    .command('check', 'check files, state dir, hub reachability and token; exit 1 on failure', (y) => fileOptions(commonOptions(y)), async (a) => {
+    .command('check', 'check files, state dir, hub reachability and token; exit 1 on failure', (y) => fileOptions(commonOptions(y)).config(fromEnv(FILE_FLAGS)), async (a) => {
       const ok = await runChecks(buildConfig(toFlags(a), env), (l) => process.stdout.write(`${l}\n`));
       process.exit(ok ? 0 : 1);
     })
@@ -158,7 +166,8 @@ async function main(): Promise<void> {
         .option('services', { type: 'string', default: 'payments,auth,checkout', describe: 'comma-separated service names' })
         .option('rate', { type: 'number', default: 200, describe: 'events per second over all services' })
         .option('seed', { type: 'number', describe: 'PRNG seed (default: time)' })
-        .option('out', { type: 'string', describe: 'append to <out>/<service>.log instead of shipping' }),
+        .option('out', { type: 'string', describe: 'append to <out>/<service>.log instead of shipping' })
+        .config(fromEnv(SIMULATE_FLAGS)),
     async (a) => {
       const services = String(a.services).split(',').map((s) => s.trim()).filter(Boolean);
       if (services.length === 0) throw new ConfigError('--services needs at least one name');

@@ -3,10 +3,11 @@
  * clear line (no stack trace) and a non-zero exit; `check` prints per-step OK/FAIL lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnHub, tempDir, type HubProcess } from '../../helpers/hub.js';
-import { adminToken, runShipper } from './helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { adminToken, runShipper, spawnShipper } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess;
@@ -60,6 +61,26 @@ describe('shipper errors for people', () => {
     const badToken = await runShipper(['check', '--file', join(dir, 'app.log'), '--hub', hub.wsUrl, '--token', 'wrong', '--state-dir', join(dir, 's6')]);
     expect(badToken.code).toBe(1);
     expect(badToken.stdout).toMatch(/FAIL +token refused by the hub \(HTTP 401\)/);
+  });
+
+  it('shipper - an unrelated LOGWIRE_* variable is ignored; LOGWIRE_<FLAG> still sets the flag, the CLI flag wins', async () => {
+    const env = { LOGWIRE_PORT: '7070', LOGWIRE_FOO: 'bar', LOGWIRE_HUB: hub.wsUrl, LOGWIRE_TOKEN: token, LOGWIRE_FILE: join(dir, 'app.log') };
+    const r = await runShipper(['check', '--state-dir', join(dir, 's8')], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/OK +file .*app\.log is readable/);
+    expect(r.stdout).toMatch(/OK +token accepted/);
+    const port = await freePort();
+    const cliWins = await runShipper(['check', '--hub', `ws://127.0.0.1:${port}`, '--state-dir', join(dir, 's9')], env);
+    expect(cliWins.code).toBe(1);
+    expect(cliWins.stdout).toMatch(new RegExp(`FAIL +hub ws://127\\.0\\.0\\.1:${port}/v1/ingest is unreachable`));
+    // simulate has other flags: a LOGWIRE_FILE meant for `run` does not stop it either.
+    const out = join(dir, 'sim');
+    const sim = spawnShipper(['simulate', '--services', 'payments', '--out', out], { ...env, LOGWIRE_RATE: '50' });
+    await waitFor(() => existsSync(join(out, 'payments.log')) || sim.proc.exitCode !== null, { what: 'simulate output' });
+    await sim.stop();
+    expect(sim.stderr()).toBe('');
+    expect(existsSync(join(out, 'payments.log'))).toBe(true);
   });
 
   it('shipper - legacy .env names work (SOURCE, LOG_FILE, API_URL, API_TOKEN)', async () => {
