@@ -70,6 +70,49 @@ const CONTINUATION_RE = /^(?:\s|Caused by:|\.\.\. \d+ more)/;
 /** Only the head of a line is searched for a timestamp and level (cost bound on long lines). */
 const HEAD_CHARS = 160;
 
+const digits = (s: string, i: number, n: number): number => {
+  let v = 0;
+  for (let k = i; k < i + n; k++) v = v * 10 + (s.charCodeAt(k) - 48);
+  return v;
+};
+
+/**
+ * Fast path for what ISO_RE matched (`YYYY-MM-DD[T ]HH:MM[:SS[.f…]][Z|±HH[:]MM]`), from the
+ * digits, without the regex passes and string copies of parseTime. Undefined for values out of
+ * range, which parseTime then judges.
+ */
+export function isoToMs(s: string): number | undefined {
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  let i = 16;
+  let sec = 0;
+  let ms = 0;
+  if (s.charCodeAt(i) === 58 /* : */) {
+    sec = digits(s, i + 1, 2);
+    i += 3;
+    const c = s.charCodeAt(i);
+    if (c === 46 || c === 44 /* . , */) {
+      i++;
+      let scale = 100;
+      for (; i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57; i++, scale /= 10) if (scale >= 1) ms += (s.charCodeAt(i) - 48) * scale;
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return undefined;
+  let off = 0;
+  const z = s.charCodeAt(i);
+  if (z === 43 || z === 45 /* + - */) {
+    const oh = digits(s, i + 1, 2);
+    const om = digits(s, s.charCodeAt(i + 3) === 58 ? i + 4 : i + 3, 2);
+    off = (oh * 60 + om) * 60_000 * (z === 45 ? -1 : 1);
+  }
+  const y = digits(s, 0, 4);
+  // Date.UTC would roll 31 Feb over into March; leave such dates to parseTime.
+  if (d > 28 && d > (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31)) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - off;
+}
+
 /** Finds an event time in a plain-text line; undefined when there is none. */
 export function findTimestamp(line: string, nowMs: number): number | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
@@ -78,7 +121,7 @@ export function findTimestamp(line: string, nowMs: number): number | undefined {
   if ((c >= 48 && c <= 57) || c === 91 /* [ */ || head.includes('-')) {
     m = ISO_RE.exec(head);
     if (m) {
-      const t = parseTime(m[1].replace(',', '.'), nowMs);
+      const t = isoToMs(m[1]) ?? parseTime(m[1].replace(',', '.'), nowMs);
       if (t !== undefined) return t;
     }
   }
@@ -117,6 +160,11 @@ function jsonTime(v: unknown, nowMs: number): number | undefined {
 
 /** Parses a JSON object line; undefined when the line is not a JSON object. */
 export function parseJsonLine(line: string, opts: ParserOptions, nowMs: number): ShipRecord | undefined {
+  // A thrown SyntaxError costs far more than the parse itself: lines that cannot be one JSON
+  // object (e.g. `{...} trace_id=…`, text appended after the object) are not tried at all.
+  let last = line.length - 1;
+  while (last > 0 && (line.charCodeAt(last) === 32 || line.charCodeAt(last) === 9)) last--;
+  if (line.charCodeAt(last) !== 125 /* } */) return undefined;
   let o: unknown;
   try {
     o = JSON.parse(line);

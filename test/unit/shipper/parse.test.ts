@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLineParser, findSeverity, findTimestamp, parseJsonLine, type ShipRecord } from '../../../shipper/parse.js';
+import { createLineParser, findSeverity, findTimestamp, isoToMs, parseJsonLine, type ShipRecord } from '../../../shipper/parse.js';
+import { parseTime } from '../../../hub/protocol/index.js';
 
 const opts = { service: 'app', host: 'h1', file: '/var/log/app.log', format: 'auto' as const, multiline: 'auto', multilineFlushMs: 100, maxLineBytes: 1000 };
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -21,6 +22,19 @@ describe('parse', () => {
     expect(findTimestamp('Apr 30 23:59:01 host sshd[1]: x', NOW)).toBe(Date.UTC(2024, 3, 30, 23, 59, 1));
     expect(findTimestamp('127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /"', NOW)).toBe(Date.UTC(2000, 9, 10, 20, 55, 36));
     expect(findTimestamp('no time here', NOW)).toBeUndefined();
+  });
+
+  it('parse - isoToMs (fast path) agrees with parseTime on every form ISO_RE matches', () => {
+    for (const s of ['2024-05-01T00:00:00.003Z', '2024-05-01 13:02', '2024-05-01T13:02:03', '2024-05-01T13:02:03,5+02:00', '2024-05-01T13:02:03.123456-0530', '2024-12-31T23:59:59.999+01:00', '2024-02-29T01:02:03Z', '2000-01-01T00:00:00.1Z']) {
+      expect(isoToMs(s), s).toBe(parseTime(s.replace(',', '.'), NOW));
+    }
+    expect(isoToMs('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(isoToMs('2024-13-01T00:00:00Z')).toBeUndefined();
+  });
+
+  it('parse - a JSON-looking line with text after the object is plain text', () => {
+    expect(parseJsonLine('{"msg":"a"} trace_id=1', opts, NOW)).toBeUndefined();
+    expect(parseJsonLine('{"msg":"a"}  ', opts, NOW)?.message).toBe('a');
   });
 
   it('parse - severity words, level=, bracketed; message words in lower case do not count', () => {
