@@ -25,7 +25,7 @@ export interface ReplayDeps {
 }
 
 export async function replayThenLive(t: Tailer, deps: ReplayDeps, filter: RecordFilter, after: string, pageRecords: number): Promise<void> {
-  t.beginReplay();
+  t.beginReplay(after);
   try {
     await deps.bus.flush();
     let cursor = after;

@@ -231,8 +231,12 @@ export class Tailer {
 
   // ---- after= replay ---------------------------------------------------------------------
 
-  beginReplay(): void {
-    this.replay = { held: [], overflows: 0, maxIdByOrigin: new Map() };
+  /**
+   * Starts holding live records. The client's cursor seeds the watermark of its own hub: records
+   * up to it were committed before the client asked, yet their live copies can still arrive now.
+   */
+  beginReplay(after: string): void {
+    this.replay = { held: [], overflows: 0, maxIdByOrigin: new Map([[originOf(after), after]]) };
   }
 
   /** How often the holding buffer overflowed so far (the replay loop must not end in the same round). */
