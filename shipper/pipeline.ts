@@ -3,9 +3,10 @@
  *
  * Order of durability (what makes kill -9 safe): a batch gets its seq, is written to the spool
  * (with the file positions it covers) and only then sent; on ack the checkpoint is advanced to
- * those positions and written atomically, and only then is the spool file removed. At startup
- * the resume point of each file is the checkpoint with every spooled batch's positions applied
- * in seq order, and the spooled batches are sent again with their original seqs.
+ * those positions and written atomically, and only then is the batch released from the spool.
+ * At startup spooled batches at or below the checkpoint's seq are skipped (already covered), the
+ * resume point of each file is the checkpoint with every other spooled batch's positions applied
+ * in seq order, and those batches are sent again with their original seqs.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -20,9 +21,10 @@ import { createTailer, type TailedFile, type Tailer } from './tail.js';
 import { createSender, type LinkState } from './send.js';
 
 /** Spooled frames kept in memory (beyond this they are re-read from disk to be sent). */
-const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
-/** Batches being written to the spool at once before reading waits. */
-const MAX_PENDING_APPENDS = 4;
+const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024;
+/** Batches (and their bytes) waiting for the spool's write + fsync before reading waits. */
+const MAX_PENDING_APPENDS = 8;
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 export interface ShipperStats {
   shipperId: string;
@@ -63,7 +65,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
   const fatal = new Promise<Error>((res) => (failFatal = res));
 
   const cp = await readCheckpoint(cfg.stateDir);
-  const spool = await openSpool(join(cfg.stateDir, 'spool'), { fsync: cfg.spool.fsync, memoryBytes: SPOOL_MEMORY_BYTES }, (m) => log.warn(m));
+  const spool = await openSpool(join(cfg.stateDir, 'spool'), { fsync: cfg.spool.fsync, memoryBytes: SPOOL_MEMORY_BYTES, ackedThrough: cp.lastSeq }, (m) => log.warn(m));
   const resume = new Map<string, FilePosition>(Object.entries(cp.files));
   for (const e of spool.entries) for (const p of e.positions) resume.set(p.key, p);
   let seq = Math.max(cp.lastSeq, spool.maxSeq);
@@ -72,13 +74,13 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
 
   const st = { linesRead: 0, recordsSpooled: 0, recordsAcked: 0, recordsRejected: 0, batchesAcked: 0 };
 
-  // --- spool appends, in seq order, with backpressure on reading
-  let appendChain: Promise<void> = Promise.resolve();
+  // --- spool appends (the spool writes them in call order, group-committed), with backpressure on reading
+  let appendChain: Promise<unknown> = Promise.resolve();
   let pendingAppends = 0;
   let pendingBytes = 0;
   let gateWaiters: Array<() => void> = [];
   let warnedFull = false;
-  const blocked = () => pendingAppends >= MAX_PENDING_APPENDS || spool.bytes + pendingBytes >= cfg.spool.maxBytes;
+  const blocked = () => pendingAppends >= MAX_PENDING_APPENDS || pendingBytes >= MAX_PENDING_BYTES || spool.bytes + pendingBytes >= cfg.spool.maxBytes;
   const releaseGate = () => {
     if (blocked() || gateWaiters.length === 0) return;
     const w = gateWaiters;
@@ -100,8 +102,8 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
     pendingAppends++;
     pendingBytes += frame.length;
     st.recordsSpooled += b.records.length;
-    appendChain = appendChain
-      .then(() => spool.append(s, frame, b.positions, b.records.length))
+    appendChain = spool
+      .append(s, frame, b.positions, b.records.length)
       .then(
         () => {
           pendingAppends--;
@@ -229,6 +231,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
       }
       await sender.close();
       await cpWriter.close().catch(() => undefined);
+      await spool.close().catch(() => undefined);
       await release();
     },
   };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '../../../shipper/spool.js';
@@ -29,14 +29,67 @@ describe('spool', () => {
     const done = s.ack(1);
     expect(done.map((e) => e.seq)).toEqual([1, 2]);
     await s.remove(done);
-    writeFileSync(join(dir, '0000000000000009.batch.tmp'), 'torn');
-    const r = await openSpool(dir, { fsync: false, memoryBytes: 0 });
+    await s.close();
+    // Seqs 1 and 2 share the segment with 5; the checkpoint's lastSeq says they are done.
+    const r = await openSpool(dir, { fsync: false, memoryBytes: 0, ackedThrough: 2 });
     expect(r.entries.map((e) => e.seq)).toEqual([5]);
     expect(r.maxSeq).toBe(5);
     expect((await r.frame(r.entries[0])).toString()).toBe('five');
     expect(r.entries[0].positions[0].offset).toBe(50);
-    expect(readdirSync(dir).some((n) => n.endsWith('.tmp'))).toBe(false);
-    expect(r.ack(7, true).map((e) => e.seq)).toEqual([5]);
+    const last = r.ack(7, true);
+    expect(last.map((e) => e.seq)).toEqual([5]);
+    await r.remove(last);
+    await r.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('spool - one segment file, overlapping appends share a write; a torn tail after kill -9 is dropped, the rest kept', async () => {
+    const dir = tmp();
+    const s = await openSpool(dir, { fsync: true, memoryBytes: 1 << 20 });
+    const frames = Array.from({ length: 20 }, (_, i) => Buffer.alloc(100 + i, i));
+    const entries = await Promise.all(frames.map((f, i) => s.append(i + 1, f, [pos(i)], 1)));
+    expect(entries.map((e) => e.seq)).toEqual(frames.map((_, i) => i + 1));
+    expect(s.entries.map((e) => e.seq)).toEqual(frames.map((_, i) => i + 1));
+    await expect(s.append(3, Buffer.from('x'), [], 1)).rejects.toThrow(/not above/);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^0{15}1\.seg$/);
+    // A crash in the middle of the last entry: cut the file short (every cut point).
+    const full = readFileSync(join(dir, files[0]));
+    const lastSize = entries[19].size;
+    for (const cut of [1, 8, 12, 40, lastSize - 1]) {
+      writeFileSync(join(dir, files[0]), full.subarray(0, full.length - cut));
+      const r = await openSpool(dir, { fsync: false, memoryBytes: 0 });
+      expect(r.entries.map((e) => e.seq)).toEqual(frames.slice(0, 19).map((_, i) => i + 1));
+      for (const e of r.entries) expect((await r.frame(e)).equals(frames[e.seq - 1])).toBe(true);
+      // Writing goes on in a new segment, never after the torn tail.
+      await r.append(21, Buffer.from('new'), [], 1);
+      await r.close();
+      expect(readdirSync(dir).sort()).toEqual([files[0], '0000000000000021.seg']);
+      rmSync(join(dir, '0000000000000021.seg'));
+    }
+    // A flipped byte inside an entry stops loading there (CRC), it is never sent damaged.
+    const bad = Buffer.from(full);
+    bad[entries[0].size + 4 + 20] ^= 0xff;
+    writeFileSync(join(dir, files[0]), bad);
+    const r = await openSpool(dir, { fsync: false, memoryBytes: 0 });
+    expect(r.entries.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('spool - version 1 files (one per batch) from an older shipper are still sent', async () => {
+    const dir = tmp();
+    const header = Buffer.from(JSON.stringify({ seq: 4, lines: 2, positions: [pos(40)] }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(header.length);
+    writeFileSync(join(dir, '0000000000000004.batch'), Buffer.concat([Buffer.from('LWS1'), len, header, Buffer.from('four')]));
+    writeFileSync(join(dir, '0000000000000009.batch.tmp'), 'torn');
+    const r = await openSpool(dir, { fsync: false, memoryBytes: 0 });
+    expect(r.entries.map((e) => [e.seq, e.lines])).toEqual([[4, 2]]);
+    expect((await r.frame(r.entries[0])).toString()).toBe('four');
+    await r.append(5, Buffer.from('five'), [], 1);
+    await r.remove(r.ack(5, true));
+    await r.close();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('spool - checkpoint writes are atomic and coalesced; shipper id is stable', async () => {
