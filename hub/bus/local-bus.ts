@@ -32,6 +32,10 @@ interface Sub<H> {
 /** Subscriptions by pattern, with a per-subject cache of who matches (invalidated on change). */
 class Subscribers<H> {
   private subs: Array<Sub<H>> = [];
+
+  get size(): number {
+    return this.subs.length;
+  }
   private cache = new Map<string, Array<Sub<H>>>();
 
   add(pattern: string, handler: H): BusSubscription {
@@ -80,7 +84,8 @@ export class LocalBus implements Bus {
   }
 
   publishRecords(records: WireRecord[]): void {
-    if (this.closed || records.length === 0) return;
+    // With nobody tailing, grouping every stored record by subject is pure overhead on ingest.
+    if (this.closed || records.length === 0 || this.records.size === 0) return;
     for (const [subject, group] of groupBySubject(records, this.root)) this.deliverRecords(subject, group, 0);
   }
 
