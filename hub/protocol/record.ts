@@ -26,18 +26,21 @@ export const RejectReason = {
   invalidFile: 'invalid_file',
   invalidFields: 'invalid_fields',
   fieldsTooLarge: 'fields_too_large',
+  fieldsTooDeep: 'fields_too_deep',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
 export interface ValidationLimits {
   /** Longer messages are truncated (at a UTF-8 boundary) and flagged `truncated: true`. */
   maxMessageBytes: number;
-  /** Encoded size limit of `fields`, roughly (JSON length). */
+  /** Size limit of `fields`, roughly (JSON length). */
   maxFieldsBytes: number;
 }
 
 export const DEFAULT_LIMITS: ValidationLimits = { maxMessageBytes: 64 * 1024, maxFieldsBytes: 64 * 1024 };
 export const MAX_SERVICE_CHARS = 128;
+/** Nesting limit of `fields`: deeper structures are refused, as every encoder downstream recurses. */
+export const MAX_FIELDS_DEPTH = 32;
 const MAX_HOST_CHARS = 255;
 const MAX_FILE_CHARS = 4096;
 const DEFAULT_SERVICE = 'unknown';
@@ -72,6 +75,30 @@ function cleanLabel(v: unknown, max: number): string | undefined | false {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length === 0 || v.length > max || CONTROL.test(v)) return false;
   return v;
+}
+
+/**
+ * Approximate encoded size of `fields` (UTF-16 length of strings and keys, 9 per scalar), walked
+ * iteratively so hostile nesting cannot overflow the stack. Stops early past the limits.
+ */
+export function measureFields(fields: object, maxBytes: number, maxDepth = MAX_FIELDS_DEPTH): number | 'too_deep' | 'too_large' {
+  let size = 0;
+  const stack: Array<[unknown, number]> = [[fields, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') size += v.length + 2;
+    else if (v instanceof Uint8Array) size += v.byteLength;
+    else if (v !== null && typeof v === 'object') {
+      if (depth > maxDepth) return 'too_deep';
+      if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+      else for (const k in v) {
+        size += k.length + 3;
+        stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+      }
+    } else size += 9;
+    if (size > maxBytes) return 'too_large';
+  }
+  return size;
 }
 
 export function truncateUtf8(message: string, maxBytes: number): { message: string; truncated: boolean } {
@@ -127,8 +154,10 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
 
   const sev = normalizeSeverity(pick(raw, 'severity', 'level'));
   if (sev.original !== undefined) (fields ??= {}).level = sev.original;
-  if (fields && JSON.stringify(fields).length > ctx.limits.maxFieldsBytes) {
-    return { ok: false, reason: RejectReason.fieldsTooLarge };
+  if (fields) {
+    const measured = measureFields(fields, ctx.limits.maxFieldsBytes);
+    if (measured === 'too_deep') return { ok: false, reason: RejectReason.fieldsTooDeep };
+    if (measured === 'too_large') return { ok: false, reason: RejectReason.fieldsTooLarge };
   }
 
   const cut = truncateUtf8(message, ctx.limits.maxMessageBytes);

@@ -52,6 +52,16 @@ describe('http ingest', () => {
     expect(messages()).toEqual([]);
   });
 
+  it('http ingest - hostile nesting is rejected per record, and the hub stays up', async () => {
+    hub = await startTestHub();
+    const deep = `[{"message":"ok"},{"message":"m","fields":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`;
+    const res = await post(deep, 'application/json');
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ saved: 1, rejected: [{ index: 1, reason: 'fields_too_deep' }] });
+    expect((await fetch(`${hub.url}/health`)).status).toBe(200);
+    expect(messages()).toEqual(['ok']);
+  });
+
   it('http ingest - bodies over the limit are 413; wrong or missing tokens 401/403', async () => {
     hub = await startTestHub({ config: { maxBodyBytes: 1024 }, tokens: [{ token: 'admin', scopes: ['admin'] }, { token: 'reader', scopes: ['read'] }] });
     const big = await post(JSON.stringify({ message: 'x'.repeat(5000) }), 'application/json');

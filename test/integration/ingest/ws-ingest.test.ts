@@ -116,6 +116,20 @@ describe('ingest', () => {
     expect(health.status).toBe(200);
   });
 
+  it('ingest - hostile nesting is a malformed frame (1007), not a crash or 1011', async () => {
+    hub = await startTestHub();
+    const c = await connectIngest(hub.wsUrl, hub.token);
+    await handshake(c, 'deep');
+    // {type:"batch", seq:1, records:[{a:{a:{a:…}}}]} nested 100k deep, built by hand (encoders recurse)
+    const prefix = Buffer.from([0x83, 0xa4, ...Buffer.from('type'), 0xa5, ...Buffer.from('batch'), 0xa3, ...Buffer.from('seq'), 0x01, 0xa7, ...Buffer.from('records'), 0x91]);
+    const nest = Buffer.alloc(100_000 * 3);
+    for (let i = 0; i < 100_000; i++) nest.set([0x81, 0xa1, 0x61], i * 3);
+    c.sendRaw(Buffer.concat([prefix, nest, Buffer.from([0x01])]));
+    expect(await c.next()).toMatchObject({ type: 'error', code: 'malformed_frame' });
+    expect((await c.closed).code).toBe(1007);
+    expect((await fetch(`${hub.url}/health`)).status).toBe(200);
+  });
+
   it('ingest - more unacked batches than max_inflight is a policy violation', async () => {
     hub = await startTestHub({ config: { maxInflight: 2 } });
     const c = await connectIngest(hub.wsUrl, hub.token);

@@ -34,6 +34,16 @@ describe('record', () => {
     for (const [input, reason, extra] of cases) expect(validateRecord(input, { ...ctx, ...extra }), reason).toEqual({ ok: false, reason });
   });
 
+  it('record - hostile nesting in fields is refused, never a stack overflow', () => {
+    let f: Record<string, unknown> = {};
+    const deep = f;
+    for (let i = 0; i < 200_000; i++) f = (f.a = {}) as Record<string, unknown>;
+    expect(validateRecord({ message: 'm', fields: deep }, ctx)).toEqual({ ok: false, reason: 'fields_too_deep' });
+    const wide = JSON.parse(`{"message":"m","fields":{"x":${"[".repeat(40)}1${"]".repeat(40)}}}`);
+    expect(validateRecord(wide, ctx)).toEqual({ ok: false, reason: 'fields_too_deep' });
+    expect(validateRecord({ message: 'm', fields: { a: { b: [1, 'two', { c: null }] } } }, ctx).ok).toBe(true);
+  });
+
   it('record - a service of exactly 128 characters is fine', () => {
     expect(validateRecord({ message: 'm', service: 's'.repeat(128) }, ctx).ok).toBe(true);
   });
