@@ -17,12 +17,14 @@ export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_BATCH_MAX_RECORDS = 4096;
 /** Stays well under any sane hub `max_batch_bytes`; the welcome's limit lowers it further. */
 export const DEFAULT_BATCH_MAX_BYTES = 1024 * 1024;
-export const DEFAULT_BATCH_INTERVAL_MS = 100;
+/** A partial batch waits at most this long: live lines reach the hub fast; backfill fills batches by size. */
+export const DEFAULT_BATCH_INTERVAL_MS = 20;
 export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 export const DEFAULT_ROTATE_WAIT_MS = 5000;
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
-export const DEFAULT_MULTILINE_FLUSH_MS = 1000;
+/** A record whose continuation lines may still come is sent after this idle time (loggers write a stack trace in one write). */
+export const DEFAULT_MULTILINE_FLUSH_MS = 100;
 export const DEFAULT_RETRY_BASE_MS = 500;
 export const DEFAULT_RETRY_MAX_MS = 30_000;
 

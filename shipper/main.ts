@@ -61,7 +61,7 @@ function commonOptions(y: Argv) {
     .option('env-file', { type: 'string', describe: 'legacy agent .env file (default ./.env when present)' })
     .option('batch-max-records', { type: 'number', describe: 'records per batch (default 4096)' })
     .option('batch-max-bytes', { type: 'number', describe: 'bytes per batch (default 1 MiB, never above the hub\'s limit)' })
-    .option('batch-interval-ms', { type: 'number', describe: 'send a partial batch after this long (default 100; legacy BATCH_INTERVAL in s)' })
+    .option('batch-interval-ms', { type: 'number', describe: 'send a partial batch after this long (default 20; legacy BATCH_INTERVAL in s)' })
     .option('spool-max-bytes', { type: 'number', describe: 'pause reading when this much is unacked (default 256 MiB)' })
     .option('fsync', { type: 'boolean', describe: 'fsync spool and checkpoint writes (default true)' })
     .option('retry-base-ms', { type: 'number', describe: 'reconnect backoff base (default 500; legacy RETRY_DELAY in s)' })

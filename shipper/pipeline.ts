@@ -188,7 +188,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
         info: (m) => log.info(m),
       },
     );
-    const flushEvery = Math.max(20, Math.min(...cfg.sources.map((s) => s.multilineFlushMs), 1000) / 2);
+    const flushEvery = Math.max(10, Math.min(...cfg.sources.map((s) => s.multilineFlushMs), 1000) / 4);
     flushTimer = setInterval(() => {
       const now = Date.now();
       for (const p of parsers.values()) p.flushIfIdle(now);

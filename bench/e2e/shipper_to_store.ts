@@ -1,41 +1,52 @@
 /**
- * End-to-end benchmark: file → logwire-shipper → hub → durable LMDB.
+ * End-to-end benchmark: file → logwire-shipper → hub → durable LMDB. NOT part of the test suite.
  *
- * What it measures
- *   1. Backfill: a pre-generated, seeded file of LINES lines (default 1,000,000, ~realistic mix
- *      of plain text, pino JSON, access logs and Java stack traces) is shipped from its start
- *      into a hub process on this machine; the clock stops when the hub has stored (acked,
- *      durable) the last record. Reports lines/s, MB/s, CPU-seconds of shipper + hub per
- *      million lines (from /proc/<pid>/stat), and peak RSS of each (VmHWM).
- *   2. Trickle: TRICKLE_RATE lines/s (default 10,000) appended live for TRICKLE_SECONDS
+ * What it measures (input: a pre-generated, seeded file of LINES lines, default 1,000,000, a
+ * realistic mix of plain text, pino JSON with trace ids appended, access logs and Java stack
+ * traces, ~150 MB; cached in the temp dir)
+ *   1. pipeline: the shipper's own read → parse → batch → encode path in a fresh process, no
+ *      spool, no network: lines/s, CPU-s per million lines, peak RSS.
+ *   2. null hub: the real shipper process (spool with fsync, WebSocket, acks) into an ack-only
+ *      WebSocket server in this process, so the shipper's cost is measured apart from the
+ *      hub's store: lines/s, shipper CPU-s per million lines, shipper peak RSS.
+ *   3. backfill: the real shipper into a real hub process on this machine; the clock stops when
+ *      the hub has stored (acked, durable) the last record. lines/s, MB/s, CPU-seconds of
+ *      shipper + hub per million lines (from /proc/<pid>/stat), peak RSS of each (VmHWM).
+ *   4. trickle: TRICKLE_RATE lines/s (default 10,000) appended live for TRICKLE_SECONDS
  *      (default 10); write→stored latency p50/p99/max from perf_hooks.createHistogram (the hub
  *      total is polled every 5 ms, so latencies are accurate to ~5 ms).
  *
- * How to run (after `npm run build`):
- *   node --experimental-strip-types bench/e2e/shipper_to_store.ts     (Node ≥ 22.6), or
- *   npx tsc -p . && node dist/bench/e2e/shipper_to_store.js
+ * How to run:  npm run build && node dist/bench/e2e/shipper_to_store.js
  *   Knobs: LINES, SEED, TRICKLE_RATE, TRICKLE_SECONDS, FSYNC=0 (shipper spool fsync off),
- *   SHIPPER_ARGS (extra shipper flags, e.g. "--batch-max-records 16384").
- * Prints human-readable figures and one JSON line. Not part of the test suite.
+ *   SHIPPER_ARGS (extra shipper flags, e.g. "--batch-max-records 16384"), STAGES (comma list of
+ *   pipeline,null,backfill,trickle; default all).
+ * Prints human-readable figures and one JSON line; writes the `shipper-e2e` section of
+ * bench/RESULTS.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, appendFileSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHistogram } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { createLineGenerator } from '../../shipper/simulate.js';
+import { createTailer, type TailedFile } from '../../shipper/tail.js';
+import { createLineParser, type LineParser } from '../../shipper/parse.js';
+import { createBatcher } from '../../shipper/batch.js';
+import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_RECORDS } from '../../shipper/config.js';
+import { decodeFrame, encodeFrame } from '../../hub/protocol/index.js';
+import { cpuSeconds, machine, peakRssMb, percentilesMs, REPO_ROOT, writeSection } from './results.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = existsSync(join(here, '..', '..', 'package.json')) ? resolve(here, '..', '..') : resolve(here, '..', '..', '..');
-const HUB = join(ROOT, 'dist', 'hub', 'main.js');
-const SHIPPER = join(ROOT, 'dist', 'shipper', 'main.js');
+const HUB = join(REPO_ROOT, 'dist', 'hub', 'main.js');
+const SHIPPER = join(REPO_ROOT, 'dist', 'shipper', 'main.js');
 const LINES = Number(process.env.LINES ?? 1_000_000);
 const SEED = Number(process.env.SEED ?? 7);
 const TRICKLE_RATE = Number(process.env.TRICKLE_RATE ?? 10_000);
 const TRICKLE_SECONDS = Number(process.env.TRICKLE_SECONDS ?? 10);
 const FSYNC = process.env.FSYNC !== '0';
-const TICK = 100; // /proc clock ticks per second on Linux
+const STAGES = new Set((process.env.STAGES ?? 'pipeline,null,backfill,trickle').split(','));
 
 /** Writes the seeded input once (cached in tmpdir); returns path, records and bytes. */
 async function inputFile(): Promise<{ path: string; records: number; lines: number; bytes: number }> {
@@ -68,16 +79,8 @@ async function inputFile(): Promise<{ path: string; records: number; lines: numb
   return info;
 }
 
-function procCpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICK;
-}
-
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const cpu = (pid: number): number => cpuSeconds(pid) ?? NaN;
+const rss = (pid: number): number => peakRssMb(pid) ?? NaN;
 
 async function startHub(data: string): Promise<{ proc: ChildProcess; url: string; token: string }> {
   const proc = spawn(process.execPath, [HUB, '--port', '0', '--data', data, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -109,20 +112,20 @@ async function backfill(input: { path: string; records: number; lines: number; b
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-'));
   try {
     const hub = await startHub(join(dir, 'hub'));
-    const hubCpu0 = procCpuSeconds(hub.proc.pid!);
+    const hubCpu0 = cpu(hub.proc.pid!);
     const t0 = performance.now();
     const shipper = startShipper(hub.url, hub.token, input.path, join(dir, 'state'));
     let n = 0;
     while ((n = await total(hub.url, hub.token)) < input.records) await new Promise((r) => setTimeout(r, 20));
     const secs = (performance.now() - t0) / 1000;
-    const shipCpu = procCpuSeconds(shipper.pid!);
-    const hubCpu = procCpuSeconds(hub.proc.pid!) - hubCpu0;
+    const shipCpu = cpu(shipper.pid!);
+    const hubCpu = cpu(hub.proc.pid!) - hubCpu0;
     const res = {
       lines: input.lines, records: n, mb: input.bytes / 1048576, seconds: secs,
       lines_per_s: input.lines / secs, mb_per_s: input.bytes / 1048576 / secs,
       cpu_s_per_million_lines: ((shipCpu + hubCpu) * 1e6) / input.lines,
       shipper_cpu_s: shipCpu, hub_cpu_s: hubCpu,
-      shipper_peak_rss_mb: peakRssMb(shipper.pid!), hub_peak_rss_mb: peakRssMb(hub.proc.pid!),
+      shipper_peak_rss_mb: rss(shipper.pid!), hub_peak_rss_mb: rss(hub.proc.pid!),
     };
     shipper.kill('SIGKILL');
     hub.proc.kill('SIGKILL');
@@ -139,7 +142,9 @@ async function trickle() {
     const file = join(dir, 'live.log');
     writeFileSync(file, '');
     const shipper = startShipper(hub.url, hub.token, file, join(dir, 'state'));
-    while ((await fetch(`${hub.url}/health`).catch(() => undefined))?.ok !== true) await new Promise((r) => setTimeout(r, 20));
+    // Warm-up: one line stored means the shipper follows the file and is connected.
+    appendFileSync(file, `${new Date().toISOString()} INFO [trickle] warm-up\n`);
+    while ((await total(hub.url, hub.token).catch(() => 0)) < 1) await new Promise((r) => setTimeout(r, 20));
     const written: number[] = []; // write time (ms, performance clock) of line i
     const hist = createHistogram();
     const totalLines = TRICKLE_RATE * TRICKLE_SECONDS;
@@ -147,9 +152,9 @@ async function trickle() {
     const start = performance.now();
     const poller = (async () => {
       while (acked < totalLines) {
-        const n = await total(hub.url, hub.token);
+        const n = (await total(hub.url, hub.token)) - 1;
         const now = performance.now();
-        for (; acked < n && acked < written.length; acked++) hist.record(Math.max(1, Math.round((now - written[acked]) * 1000)));
+        for (; acked < n && acked < written.length; acked++) hist.record(Math.max(1, Math.round((now - written[acked]) * 1e6)));
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
@@ -168,18 +173,132 @@ async function trickle() {
     await poller;
     shipper.kill('SIGKILL');
     hub.proc.kill('SIGKILL');
-    return { rate: TRICKLE_RATE, seconds: TRICKLE_SECONDS, p50_ms: hist.percentile(50) / 1000, p99_ms: hist.percentile(99) / 1000, max_ms: hist.max / 1000 };
+    const p = percentilesMs(hist);
+    return { rate: TRICKLE_RATE, seconds: TRICKLE_SECONDS, p50_ms: p.p50, p99_ms: p.p99, max_ms: p.max };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+type Input = { path: string; records: number; lines: number; bytes: number };
+
+/** Stage 1, run in a child process (STAGE_CHILD=pipeline): read → parse → batch → encode only. */
+async function pipelineChild(path: string): Promise<void> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let lines = 0;
+  let seq = 0;
+  const batcher = createBatcher({ maxRecords: DEFAULT_BATCH_MAX_RECORDS, maxBytes: DEFAULT_BATCH_MAX_BYTES, intervalMs: 100 }, (b) => {
+    encodeFrame({ type: 'batch', seq: ++seq, records: b.records as unknown as Record<string, unknown>[] });
+  });
+  const parsers = new Map<TailedFile, LineParser>();
+  const tailer = createTailer([{ path, maxLineBytes: 65536 }], { pollIntervalMs: 100, rotateWaitMs: 0, fromEnd: false }, new Map(), {
+    onOpen(f) {
+      const o = { service: 'bench', host: 'bench-host', file: f.path, format: 'auto' as const, multiline: 'auto', multilineFlushMs: 1000, maxLineBytes: 65536 };
+      parsers.set(f, createLineParser(o, (r, end, size) => batcher.add(r, size, f.ident, end)));
+    },
+    onLine(f, line, end, truncated, now) {
+      lines++;
+      parsers.get(f)!.push(line, end, truncated, now);
+    },
+    onReset: (f) => parsers.get(f)?.flush(),
+    onClose: () => undefined,
+    gate: () => undefined,
+    warn: (m) => console.error(m),
+    info: () => undefined,
+  });
+  await tailer.cycle();
+  for (const p of parsers.values()) p.flush();
+  batcher.flush();
+  batcher.close();
+  await tailer.close();
+  const c = process.cpuUsage(c0);
+  const secs = (performance.now() - t0) / 1000;
+  process.stdout.write(JSON.stringify({ lines, seconds: secs, lines_per_s: lines / secs, cpu_s_per_million_lines: ((c.user + c.system) / 1e6) * (1e6 / lines), peak_rss_mb: peakRssMb(process.pid) }) + '\n');
+}
+
+async function pipeline(input: Input) {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, STAGE_CHILD: 'pipeline', INPUT: input.path }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  await new Promise((r) => proc.once('exit', r));
+  return JSON.parse(out) as { lines: number; seconds: number; lines_per_s: number; cpu_s_per_million_lines: number; peak_rss_mb: number };
+}
+
+/** Stage 2: the real shipper into an ack-only WebSocket server (no store), to isolate its cost. */
+async function nullHub(input: Input) {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-null-'));
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/v1/ingest', perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  let stored = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  wss.on('connection', (ws) => {
+    ws.on('message', (data: Buffer) => {
+      const r = decodeFrame(data);
+      if (!r.ok) return;
+      const f = r.frame as { type: string; seq?: number; records?: unknown[] };
+      if (f.type === 'hello') ws.send(encodeFrame({ type: 'welcome', hub: 'null', acked: 0, max_batch_bytes: 8 * 1024 * 1024, max_inflight: 8 }));
+      else if (f.type === 'batch') {
+        stored += f.records!.length;
+        ws.send(encodeFrame({ type: 'ack', seq: f.seq!, stored: f.records!.length, rejected: [] }));
+        if (stored >= input.records) done();
+      }
+    });
+  });
+  try {
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const t0 = performance.now();
+    const shipper = startShipper(url, 'null-token', input.path, join(dir, 'state'));
+    await finished;
+    const secs = (performance.now() - t0) / 1000;
+    const res = { lines_per_s: input.lines / secs, seconds: secs, shipper_cpu_s_per_million_lines: (cpu(shipper.pid!) * 1e6) / input.lines, shipper_peak_rss_mb: rss(shipper.pid!) };
+    shipper.kill('SIGKILL');
+    return res;
+  } finally {
+    wss.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env.STAGE_CHILD === 'pipeline') {
+  await pipelineChild(process.env.INPUT!);
+  process.exit(0);
+}
+
 const input = await inputFile();
-console.log(`input: ${input.lines.toLocaleString('en')} lines (${input.records.toLocaleString('en')} records), ${(input.bytes / 1048576).toFixed(0)} MB, seed ${SEED}; ${cpus().length} cores (${cpus()[0]?.model}); spool fsync ${FSYNC ? 'on' : 'off'}`);
-const b = await backfill(input);
-console.log(`backfill: ${Math.round(b.lines_per_s).toLocaleString('en')} lines/s, ${b.mb_per_s.toFixed(1)} MB/s, ${b.seconds.toFixed(2)} s`);
-console.log(`cpu: ${b.cpu_s_per_million_lines.toFixed(2)} CPU-s per million lines (shipper ${b.shipper_cpu_s.toFixed(2)} s, hub ${b.hub_cpu_s.toFixed(2)} s)`);
-console.log(`peak rss: shipper ${b.shipper_peak_rss_mb.toFixed(0)} MB, hub ${b.hub_peak_rss_mb.toFixed(0)} MB`);
-const t = await trickle();
-console.log(`trickle: ${t.rate.toLocaleString('en')} lines/s for ${t.seconds} s: write→stored p50 ${t.p50_ms.toFixed(1)} ms, p99 ${t.p99_ms.toFixed(1)} ms, max ${t.max_ms.toFixed(1)} ms`);
-console.log(JSON.stringify({ bench: 'shipper_to_store', fsync: FSYNC, ...b, trickle: t }));
+const fmt = (n: number, d = 0) => n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
+const hw = `${machine()}, shared with other engineers' jobs while measured`;
+const work = `${fmt(input.lines)} lines (${fmt(input.records)} records), ${fmt(input.bytes / 1048576)} MB, seed ${SEED}; spool fsync ${FSYNC ? 'on' : 'off'}${process.env.SHIPPER_ARGS ? `; shipper ${process.env.SHIPPER_ARGS}` : ''}`;
+console.log(`input: ${work}\nhardware: ${hw}`);
+const out: Record<string, unknown> = { bench: 'shipper_to_store', fsync: FSYNC };
+const md: string[] = ['## Shipper end to end (`bench/e2e/shipper_to_store.ts`)', '', `Hardware: ${hw}.`, `Workload: ${work}.`, '', '| stage | figure |', '|---|---|'];
+if (STAGES.has('pipeline')) {
+  const p = await pipeline(input);
+  out.pipeline = p;
+  console.log(`pipeline (read→parse→batch→encode, in process): ${fmt(p.lines_per_s)} lines/s, ${fmt(p.cpu_s_per_million_lines, 2)} CPU-s per million lines, peak RSS ${fmt(p.peak_rss_mb)} MB`);
+  md.push(`| shipper pipeline alone (read→parse→batch→encode) | ${fmt(p.lines_per_s)} lines/s, ${fmt(p.cpu_s_per_million_lines, 2)} CPU-s/M lines, peak RSS ${fmt(p.peak_rss_mb)} MB |`);
+}
+if (STAGES.has('null')) {
+  const n = await nullHub(input);
+  out.null_hub = n;
+  console.log(`null hub (real shipper, ack-only server): ${fmt(n.lines_per_s)} lines/s, shipper ${fmt(n.shipper_cpu_s_per_million_lines, 2)} CPU-s per million lines, peak RSS ${fmt(n.shipper_peak_rss_mb)} MB`);
+  md.push(`| real shipper → ack-only server (spool fsync, ws, acks; no store) | ${fmt(n.lines_per_s)} lines/s, shipper ${fmt(n.shipper_cpu_s_per_million_lines, 2)} CPU-s/M lines, shipper peak RSS ${fmt(n.shipper_peak_rss_mb)} MB |`);
+}
+if (STAGES.has('backfill')) {
+  const b = await backfill(input);
+  out.backfill = b;
+  console.log(`backfill: ${fmt(b.lines_per_s)} lines/s, ${b.mb_per_s.toFixed(1)} MB/s, ${b.seconds.toFixed(2)} s`);
+  console.log(`cpu: ${b.cpu_s_per_million_lines.toFixed(2)} CPU-s per million lines (shipper ${b.shipper_cpu_s.toFixed(2)} s, hub ${b.hub_cpu_s.toFixed(2)} s)`);
+  console.log(`peak rss: shipper ${b.shipper_peak_rss_mb.toFixed(0)} MB, hub ${b.hub_peak_rss_mb.toFixed(0)} MB`);
+  md.push(`| backfill into a real hub (acked, durable) | ${fmt(b.lines_per_s)} lines/s, ${b.mb_per_s.toFixed(1)} MB/s; ${b.cpu_s_per_million_lines.toFixed(2)} CPU-s/M lines (shipper ${fmt((b.shipper_cpu_s * 1e6) / b.lines, 2)}, hub ${fmt((b.hub_cpu_s * 1e6) / b.lines, 2)}); peak RSS shipper ${fmt(b.shipper_peak_rss_mb)} MB, hub ${fmt(b.hub_peak_rss_mb)} MB |`);
+}
+if (STAGES.has('trickle')) {
+  const t = await trickle();
+  out.trickle = t;
+  console.log(`trickle: ${fmt(t.rate)} lines/s for ${t.seconds} s: write→stored p50 ${t.p50_ms.toFixed(1)} ms, p99 ${t.p99_ms.toFixed(1)} ms, max ${t.max_ms.toFixed(1)} ms`);
+  md.push(`| trickle ${fmt(t.rate)} lines/s for ${t.seconds} s, write→stored | p50 ${t.p50_ms.toFixed(1)} ms, p99 ${t.p99_ms.toFixed(1)} ms, max ${t.max_ms.toFixed(1)} ms |`);
+}
+md.push('', 'Targets (issue 4): ≥ 575,000 lines/s backfill; shipper + hub ≤ 2.4 CPU-s per million lines; shipper peak RSS ≤ 64 MB, hub ≤ 200 MB. The hub\'s store (group commit) is tuned separately; the pipeline and null-hub rows are the shipper\'s own cost.');
+console.log(JSON.stringify(out));
+writeSection('shipper-e2e', md.join('\n'));
