@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,7 +145,17 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
   die(err.message, 1);
 }
 
+/**
+ * V8's young generation grows to 3 × 16 MB semi-spaces under a backfill's allocation rate; the
+ * shipper's live data is small (bounded batches and spool frames), so a smaller one saves ~40 MB
+ * of peak RSS for ~5% more CPU in scavenges. Set before any sizeable allocation.
+ */
+const MAX_SEMI_SPACE_MB = 8;
+
 async function main(): Promise<void> {
+  if (!process.execArgv.some((a) => a.includes('semi-space')) && !process.env.NODE_OPTIONS?.includes('semi-space')) {
+    setFlagsFromString(`--max-semi-space-size=${MAX_SEMI_SPACE_MB}`);
+  }
   const raw = hideBin(process.argv);
   const env = loadEnv(raw);
   // Not yargs' .env(): with strict options any other LOGWIRE_* variable (LOGWIRE_PORT for the

@@ -21,7 +21,7 @@ import { createTailer, type TailedFile, type Tailer } from './tail.js';
 import { createSender, type LinkState } from './send.js';
 
 /** Spooled frames kept in memory (beyond this they are re-read from disk to be sent). */
-const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024;
+const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 /** Batches (and their bytes) waiting for the spool's write + fsync before reading waits. */
 const MAX_PENDING_APPENDS = 8;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;

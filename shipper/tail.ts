@@ -223,14 +223,16 @@ export function createTailer(sources: TailSource[], opts: TailOptions, resume: M
       const g = h.gate();
       if (g) await g;
       if (closed) return total;
-      const { bytesRead } = await f.fh.read(buf, 0, chunkSize, f.readPos);
+      // The unfinished line of the last chunk goes in front of the next one, in the same buffer
+      // (no concatenated copy per chunk; it is at most maxLine bytes, the buffer twice that).
+      const carryLen = f.carry ? f.carry.length : 0;
+      if (f.carry) f.carry.copy(buf, 0);
+      const { bytesRead } = await f.fh.read(buf, carryLen, chunkSize - carryLen, f.readPos);
       if (bytesRead === 0) break;
       // Lines carry the fingerprint, so it must cover what they were read from before they go out.
       if (f.ident.fpLen < FP_MAX && f.readPos + bytesRead > f.ident.fpLen) await refreshFingerprint(f, f.readPos + bytesRead);
       const nowMs = Date.now();
-      const chunk = buf.subarray(0, bytesRead);
-      const carryLen = f.carry ? f.carry.length : 0;
-      const data = f.carry ? Buffer.concat([f.carry, chunk]) : chunk;
+      const data = buf.subarray(0, carryLen + bytesRead);
       const base = f.readPos - carryLen;
       if (base === 0 && f.head === null) {
         const nl = data.indexOf(10);
