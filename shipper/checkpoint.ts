@@ -7,6 +7,9 @@
  * Both are written to a temp file, fsynced, renamed over the old one, and the directory is
  * fsynced, so a crash leaves either the old or the new version, never a torn one.
  *
+ * Entries of files that are no longer followed and saw no ack for PRUNE_AFTER_MS are dropped
+ * (see pruneCheckpoint), so the file does not grow with every rotated log ever read.
+ *
  * Invariant: `lastSeq` and every offset here are covered by batches the hub acknowledged.
  * Positions of spooled-but-unacked batches live in the spool (see spool.ts); the resume point
  * of a file is the checkpoint with the spooled positions applied on top, in seq order.
@@ -29,6 +32,8 @@ export interface FilePosition {
   fpHash: string;
   /** Byte offset just past the last line covered. */
   offset: number;
+  /** When a batch covering this file was last acked (epoch ms; checkpoint only, for pruning). */
+  ackedMs?: number;
 }
 
 export interface Checkpoint {
@@ -86,6 +91,25 @@ export async function readCheckpoint(stateDir: string): Promise<Checkpoint> {
   }
   if (v.version !== CHECKPOINT_VERSION) throw new StateError(`${path} has version ${String(v.version)}; this shipper reads version ${CHECKPOINT_VERSION}`);
   return { version: CHECKPOINT_VERSION, lastSeq: Number(v.lastSeq) || 0, files: v.files ?? {} };
+}
+
+/** A file not followed any more whose last ack is older than this is forgotten. */
+export const PRUNE_AFTER_MS = 7 * 86_400_000;
+
+/**
+ * Drops entries of files not open now (`openKeys`) whose last ack is older than PRUNE_AFTER_MS;
+ * entries without a time (written before it was kept) get `nowMs`. Returns how many were dropped.
+ */
+export function pruneCheckpoint(cp: Checkpoint, openKeys: ReadonlySet<string>, nowMs: number): number {
+  let n = 0;
+  for (const [key, p] of Object.entries(cp.files)) {
+    if (p.ackedMs === undefined) cp.files[key] = { ...p, ackedMs: nowMs };
+    else if (!openKeys.has(key) && nowMs - p.ackedMs > PRUNE_AFTER_MS) {
+      delete cp.files[key];
+      n++;
+    }
+  }
+  return n;
 }
 
 export interface CheckpointWriter {

@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 export const DEFAULT_HUB = 'ws://127.0.0.1:7070/v1/ingest';
 export const DEFAULT_STATE_DIR = './shipper-state';
 export const DEFAULT_DATA_DIR = './data';
-export const DEFAULT_BATCH_MAX_RECORDS = 4096;
+/** Measured: 1024 records (~170 KB) keep the shipper's heap small (records die young) at the same throughput as 4096. */
+export const DEFAULT_BATCH_MAX_RECORDS = 1024;
 /** Stays well under any sane hub `max_batch_bytes`; the welcome's limit lowers it further. */
 export const DEFAULT_BATCH_MAX_BYTES = 1024 * 1024;
 /** A partial batch waits at most this long: live lines reach the hub fast; backfill fills batches by size. */

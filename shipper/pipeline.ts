@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { encodeFrame, type AckFrame } from '../hub/protocol/index.js';
 import type { ShipperConfig } from './config.js';
-import { cleanTemp, createCheckpointWriter, loadShipperId, readCheckpoint, type FilePosition } from './checkpoint.js';
+import { cleanTemp, createCheckpointWriter, loadShipperId, pruneCheckpoint, readCheckpoint, type FilePosition } from './checkpoint.js';
 import { lockStateDir } from './lock.js';
 import { openSpool, type SpoolEntry } from './spool.js';
 import { createBatcher, type Batch } from './batch.js';
@@ -25,6 +25,8 @@ const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 /** Batches (and their bytes) waiting for the spool's write + fsync before reading waits. */
 const MAX_PENDING_APPENDS = 8;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** How often acks also prune the checkpoint of files long gone. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface ShipperStats {
   shipperId: string;
@@ -98,7 +100,11 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
 
   const onBatch = (b: Batch): void => {
     const s = ++seq;
-    const frame = encodeFrame({ type: 'batch', seq: s, records: b.records as unknown as Record<string, unknown>[] });
+    // msgpackr returns a view into a shared target buffer up to 4× the frame's size; a frame kept
+    // (pending, spooled in memory) would pin that whole buffer, so keep an exact-size copy.
+    const packed = encodeFrame({ type: 'batch', seq: s, records: b.records as unknown as Record<string, unknown>[] });
+    const frame = Buffer.allocUnsafeSlow(packed.length);
+    packed.copy(frame);
     pendingAppends++;
     pendingBytes += frame.length;
     st.recordsSpooled += b.records.length;
@@ -117,6 +123,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
   const batcher = createBatcher(cfg.batch, onBatch);
 
   // --- acks → checkpoint → spool cleanup
+  let lastPruneMs = 0;
   const onAcked = (done: SpoolEntry[], ack: AckFrame | undefined): void => {
     if (ack?.rejected?.length) {
       st.recordsRejected += ack.rejected.length;
@@ -124,11 +131,17 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
       log.warn(`hub rejected ${ack.rejected.length} record(s) of batch ${ack.seq} (${reasons}${ack.rejected.length > 5 ? ', …' : ''}); they are not retried`);
     }
     if (done.length === 0) return;
+    const now = Date.now();
     for (const e of done) {
-      for (const p of e.positions) cp.files[p.key] = p;
+      for (const p of e.positions) cp.files[p.key] = { ...p, ackedMs: now };
       cp.lastSeq = Math.max(cp.lastSeq, e.seq);
       st.recordsAcked += e.lines;
       st.batchesAcked++;
+    }
+    if (now - lastPruneMs > PRUNE_EVERY_MS && tailer) {
+      lastPruneMs = now;
+      const n = pruneCheckpoint(cp, new Set(tailer.files().map((f) => f.ident.key)), now);
+      if (n > 0) log.info(`forgot the read positions of ${n} file(s) not followed for over a week`);
     }
     cpWriter
       .write(cp)

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '../../../shipper/spool.js';
-import { createCheckpointWriter, loadShipperId, readCheckpoint } from '../../../shipper/checkpoint.js';
+import { createCheckpointWriter, loadShipperId, PRUNE_AFTER_MS, pruneCheckpoint, readCheckpoint } from '../../../shipper/checkpoint.js';
 import { buildConfig, ConfigError, normalizeHubUrl } from '../../../shipper/config.js';
 import { backoffMs } from '../../../shipper/send.js';
 
@@ -90,6 +90,19 @@ describe('spool', () => {
     await r.remove(r.ack(5, true));
     await r.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('checkpoint - entries of files not followed and not acked for a week are pruned; open files never', () => {
+    const now = 10 * PRUNE_AFTER_MS;
+    const old = now - PRUNE_AFTER_MS - 1;
+    const cp = {
+      version: 1 as const,
+      lastSeq: 9,
+      files: { a: { ...pos(1), key: 'a', ackedMs: old }, b: { ...pos(2), key: 'b', ackedMs: old }, c: { ...pos(3), key: 'c', ackedMs: now - 1000 }, d: { ...pos(4), key: 'd' } },
+    };
+    expect(pruneCheckpoint(cp, new Set(['b']), now)).toBe(1);
+    expect(Object.keys(cp.files).sort()).toEqual(['b', 'c', 'd']);
+    expect(cp.files.d.ackedMs).toBe(now); // written before times were kept: the clock starts now
   });
 
   it('spool - checkpoint writes are atomic and coalesced; shipper id is stable', async () => {
