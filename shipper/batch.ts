@@ -4,7 +4,8 @@
  * in the batch: the batch's positions, which become the checkpoint once the hub acks it.
  *
  * The byte estimate uses the source line length (which covers message and JSON fields) plus
- * the labels, with headroom for MessagePack overhead, so an encoded batch stays under the bound.
+ * the labels, with headroom for MessagePack overhead, so an encoded batch usually stays under
+ * the bound; the pipeline checks the encoded size and splits (splitBatch) when it does not.
  */
 import type { FilePosition } from './checkpoint.js';
 import type { FileIdent } from './tail.js';
@@ -20,6 +21,34 @@ export interface Batch {
   records: ShipRecord[];
   positions: FilePosition[];
   bytes: number;
+  /** Per record: where in its file it ends (undefined for simulated input); lets a batch be split. */
+  marks: Array<Mark | undefined>;
+}
+
+export interface Mark {
+  ident: FileIdent;
+  offset: number;
+}
+
+/** Positions covering `marks`: per file, the last record's end (the ident as of that record). */
+export function positionsOf(marks: ReadonlyArray<Mark | undefined>): FilePosition[] {
+  const byKey = new Map<string, Mark>();
+  for (const m of marks) if (m) byKey.set(m.ident.key, m);
+  return [...byKey.values()].map((m) => ({ ...m.ident, offset: m.offset }));
+}
+
+/**
+ * Splits a batch in two halves, each with its own positions (for a frame over the hub's
+ * `max_batch_bytes`: the estimate can fall short, e.g. on non-ASCII text). The first half's
+ * positions never pass a record of the second, so acking only the first loses nothing.
+ */
+export function splitBatch(b: Batch): [Batch, Batch] {
+  const half = Math.ceil(b.records.length / 2);
+  const part = (from: number, to: number): Batch => {
+    const marks = b.marks.slice(from, to);
+    return { records: b.records.slice(from, to), marks, positions: positionsOf(marks), bytes: Math.round((b.bytes * (to - from)) / b.records.length) };
+  };
+  return [part(0, half), part(half, b.records.length)];
 }
 
 export interface Batcher {
@@ -38,6 +67,7 @@ const RECORD_OVERHEAD = 64;
 
 export function createBatcher(limits: BatchLimits, onBatch: (b: Batch) => void): Batcher {
   let records: ShipRecord[] = [];
+  let marks: Array<Mark | undefined> = [];
   let positions = new Map<string, { ident: FileIdent; offset: number }>();
   let bytes = 0;
   let maxBytes = limits.maxBytes;
@@ -53,8 +83,10 @@ export function createBatcher(limits: BatchLimits, onBatch: (b: Batch) => void):
       records,
       positions: [...positions.values()].map((p) => ({ ...p.ident, offset: p.offset })),
       bytes,
+      marks,
     };
     records = [];
+    marks = [];
     positions = new Map();
     bytes = 0;
     onBatch(b);
@@ -65,6 +97,7 @@ export function createBatcher(limits: BatchLimits, onBatch: (b: Batch) => void):
       const size = RECORD_OVERHEAD + sizeHint + record.host.length + record.service.length + (record.file?.length ?? 0);
       if (records.length > 0 && bytes + size > maxBytes) flush();
       records.push(record);
+      marks.push(ident && endOffset !== undefined ? { ident, offset: endOffset } : undefined);
       bytes += size;
       if (ident && endOffset !== undefined) {
         const p = positions.get(ident.key);

@@ -15,7 +15,7 @@ import type { ShipperConfig } from './config.js';
 import { cleanTemp, createCheckpointWriter, loadShipperId, pruneCheckpoint, readCheckpoint, type FilePosition } from './checkpoint.js';
 import { lockStateDir } from './lock.js';
 import { openSpool, type SpoolEntry } from './spool.js';
-import { createBatcher, type Batch } from './batch.js';
+import { createBatcher, splitBatch, type Batch } from './batch.js';
 import { createLineParser, type LineParser, type ShipRecord } from './parse.js';
 import { createTailer, type TailedFile, type Tailer } from './tail.js';
 import { createSender, type LinkState } from './send.js';
@@ -98,11 +98,21 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
     return new Promise<void>((res) => gateWaiters.push(res));
   };
 
+  /** The hub's frame limit from its welcome (0 = not known yet). */
+  let hubMaxBatchBytes = 0;
   const onBatch = (b: Batch): void => {
-    const s = ++seq;
+    const s = seq + 1;
+    const packed = encodeFrame({ type: 'batch', seq: s, records: b.records as unknown as Record<string, unknown>[] });
+    if (hubMaxBatchBytes > 0 && packed.length > hubMaxBatchBytes && b.records.length > 1) {
+      // The hub would refuse the frame (close 1009) and we would retry it forever: split it.
+      const [x, y] = splitBatch(b);
+      onBatch(x);
+      onBatch(y);
+      return;
+    }
+    seq = s;
     // msgpackr returns a view into a shared target buffer up to 4× the frame's size; a frame kept
     // (pending, spooled in memory) would pin that whole buffer, so keep an exact-size copy.
-    const packed = encodeFrame({ type: 'batch', seq: s, records: b.records as unknown as Record<string, unknown>[] });
     const frame = Buffer.allocUnsafeSlow(packed.length);
     packed.copy(frame);
     pendingAppends++;
@@ -154,7 +164,10 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
     spool,
     {
       onWelcome(w) {
-        if (w.max_batch_bytes > 0) batcher.setMaxBytes(Math.floor(w.max_batch_bytes * 0.8));
+        if (w.max_batch_bytes > 0) {
+          hubMaxBatchBytes = w.max_batch_bytes;
+          batcher.setMaxBytes(Math.floor(w.max_batch_bytes * 0.8));
+        }
         if (w.acked > seq) {
           log.warn(`hub says seq ${w.acked} is stored for shipper ${shipperId}, above our ${seq}; continuing above it`);
           seq = w.acked;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnHub, tempDir, type HubProcess } from '../../helpers/hub.js';
 import { waitFor } from '../../helpers/wait.js';
-import { adminToken, runShipper, spawnShipper } from './helpers.js';
+import { adminToken, allMessages, exactlyOnce, hubTotal, runShipper, spawnShipper } from './helpers.js';
 
 let dir: string;
 let hub: HubProcess;
@@ -81,6 +81,29 @@ describe('shipper errors for people', () => {
     await sim.stop();
     expect(sim.stderr()).toBe('');
     expect(existsSync(join(out, 'payments.log'))).toBe(true);
+  });
+
+  it('shipper - a batch whose frame exceeds the hub\'s max_batch_bytes (non-ASCII text beats the estimate) is split, not refused', async () => {
+    const small = await spawnHub(['--port', '0', '--data', join(dir, 'hub-small'), '--max-batch-bytes', '65536']);
+    try {
+      const t = adminToken(join(dir, 'hub-small'));
+      const file = join(dir, 'cjk.log');
+      let text = '';
+      for (let i = 1; i <= 600; i++) text += `2024-05-01T10:00:00.000Z INFO L${i} ${'日志行'.repeat(100)}\n`;
+      writeFileSync(file, text);
+      const s = spawnShipper(['--hub', small.wsUrl, '--token', t, '--file', file, '--service', 'cjk', '--state-dir', join(dir, 's10'), '--no-status', '--log-level', 'warn']);
+      try {
+        await waitFor(async () => (await hubTotal(small.url, t)) >= 600, { timeoutMs: 20_000, what: '600 records in the hub' });
+        const { missing, duplicated } = exactlyOnce(await allMessages(small.url, t), 600);
+        expect(missing).toEqual([]);
+        expect(duplicated).toEqual([]);
+        expect(s.stderr()).not.toMatch(/1009|too big/);
+      } finally {
+        await s.kill();
+      }
+    } finally {
+      await small.kill();
+    }
   });
 
   it('shipper - legacy .env names work (SOURCE, LOG_FILE, API_URL, API_TOKEN)', async () => {
