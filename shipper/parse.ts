@@ -81,44 +81,66 @@ const digits = (s: string, i: number, n: number): number => {
  * digits, without the regex passes and string copies of parseTime. Undefined for values out of
  * range, which parseTime then judges.
  */
-export function isoToMs(s: string): number | undefined {
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  let i = 16;
+export function isoToMs(s: string, at = 0): number | undefined {
+  const mo = digits(s, at + 5, 2);
+  const d = digits(s, at + 8, 2);
+  const h = digits(s, at + 11, 2);
+  const mi = digits(s, at + 14, 2);
+  let i = at + 16;
   let sec = 0;
   let ms = 0;
-  if (s.charCodeAt(i) === 58 /* : */) {
+  if (s.charCodeAt(i) === 58 /* : */ && isDigit(s, i + 1) && isDigit(s, i + 2)) {
     sec = digits(s, i + 1, 2);
     i += 3;
     const c = s.charCodeAt(i);
-    if (c === 46 || c === 44 /* . , */) {
+    if ((c === 46 || c === 44) /* . , */ && isDigit(s, i + 1)) {
       i++;
       let scale = 100;
-      for (; i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57; i++, scale /= 10) if (scale >= 1) ms += (s.charCodeAt(i) - 48) * scale;
+      for (; isDigit(s, i); i++, scale /= 10) if (scale >= 1) ms += (s.charCodeAt(i) - 48) * scale;
     }
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return undefined;
   let off = 0;
   const z = s.charCodeAt(i);
-  if (z === 43 || z === 45 /* + - */) {
-    const oh = digits(s, i + 1, 2);
-    const om = digits(s, s.charCodeAt(i + 3) === 58 ? i + 4 : i + 3, 2);
-    off = (oh * 60 + om) * 60_000 * (z === 45 ? -1 : 1);
+  if ((z === 43 || z === 45) /* + - */ && isDigit(s, i + 1) && isDigit(s, i + 2)) {
+    const mAt = s.charCodeAt(i + 3) === 58 ? i + 4 : i + 3;
+    if (isDigit(s, mAt) && isDigit(s, mAt + 1)) off = (digits(s, i + 1, 2) * 60 + digits(s, mAt, 2)) * 60_000 * (z === 45 ? -1 : 1);
   }
-  const y = digits(s, 0, 4);
+  const y = digits(s, at, 4);
   // Date.UTC would roll 31 Feb over into March; leave such dates to parseTime.
   if (d > 28 && d > (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31)) return undefined;
   return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - off;
 }
 
+const isDigit = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/** True when `YYYY-MM-DD[T ]HH:MM` starts at `at` in `s`. */
+function isoAt(s: string, at: number): boolean {
+  const sep = s.charCodeAt(at + 10);
+  return (
+    s.length >= at + 16 && isDigit(s, at) && isDigit(s, at + 1) && isDigit(s, at + 2) && isDigit(s, at + 3) && s.charCodeAt(at + 4) === 45 &&
+    isDigit(s, at + 5) && isDigit(s, at + 6) && s.charCodeAt(at + 7) === 45 && isDigit(s, at + 8) && isDigit(s, at + 9) && (sep === 84 || sep === 32) &&
+    isDigit(s, at + 11) && isDigit(s, at + 12) && s.charCodeAt(at + 13) === 58 && isDigit(s, at + 14) && isDigit(s, at + 15)
+  );
+}
+
+/** Where the first ISO_RE match would start (found from the dashes, no regex); -1 if none. */
+function findIso(s: string): number {
+  for (let p = s.indexOf('-', 4); p !== -1; p = s.indexOf('-', p + 1)) if (isoAt(s, p - 4)) return p - 4;
+  return -1;
+}
+
 /** Finds an event time in a plain-text line; undefined when there is none. */
 export function findTimestamp(line: string, nowMs: number): number | undefined {
   const head = line.length > HEAD_CHARS ? line.slice(0, HEAD_CHARS) : line;
-  const c = head.charCodeAt(0);
   let m: RegExpExecArray | null;
-  if ((c >= 48 && c <= 57) || c === 91 /* [ */ || head.includes('-')) {
+  const at = findIso(head);
+  if (at !== -1) {
+    const fast = isoToMs(head, at);
+    if (fast !== undefined) return fast;
     m = ISO_RE.exec(head);
     if (m) {
       const t = isoToMs(m[1]) ?? parseTime(m[1].replace(',', '.'), nowMs);

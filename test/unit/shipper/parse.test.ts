@@ -28,6 +28,10 @@ describe('parse', () => {
     for (const s of ['2024-05-01T00:00:00.003Z', '2024-05-01 13:02', '2024-05-01T13:02:03', '2024-05-01T13:02:03,5+02:00', '2024-05-01T13:02:03.123456-0530', '2024-12-31T23:59:59.999+01:00', '2024-02-29T01:02:03Z', '2000-01-01T00:00:00.1Z']) {
       expect(isoToMs(s), s).toBe(parseTime(s.replace(',', '.'), NOW));
     }
+    // At the start of a line (fast path) the same values as found by the regex elsewhere.
+    for (const l of ['2024-05-01T10:00:00.123Z INFO x', '2024-05-01 10:00:00,5 x', '2024-05-01T12:00:00+02:00 x', '2024-05-01T12:00:00-xx y', '2024-05-01T12:00 z', '2024-05-01T12:00:00. a']) {
+      expect(findTimestamp(l, NOW), l).toBe(findTimestamp(`[${l}`, NOW));
+    }
     expect(isoToMs('2023-02-29T00:00:00Z')).toBeUndefined();
     expect(isoToMs('2024-13-01T00:00:00Z')).toBeUndefined();
   });
