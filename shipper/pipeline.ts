@@ -25,6 +25,10 @@ const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 /** Batches (and their bytes) waiting for the spool's write + fsync before reading waits. */
 const MAX_PENDING_APPENDS = 8;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** Unacked bytes (spooled + pending) beyond which reading waits while connected. */
+const CONNECTED_READ_AHEAD_BYTES = SPOOL_MEMORY_BYTES;
+/** Acks within this interval share one checkpoint write (and fsync). */
+const CHECKPOINT_INTERVAL_MS = 50;
 /** How often acks also prune the checkpoint of files long gone. */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -82,7 +86,13 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
   let pendingBytes = 0;
   let gateWaiters: Array<() => void> = [];
   let warnedFull = false;
-  const blocked = () => pendingAppends >= MAX_PENDING_APPENDS || pendingBytes >= MAX_PENDING_BYTES || spool.bytes + pendingBytes >= cfg.spool.maxBytes;
+  // While the hub keeps up, read ahead only as far as the frames kept in memory, so none is read
+  // back from disk to be sent; while it is down, spool up to the cap (rotation may delete files).
+  const blocked = () =>
+    pendingAppends >= MAX_PENDING_APPENDS ||
+    pendingBytes >= MAX_PENDING_BYTES ||
+    spool.bytes + pendingBytes >= cfg.spool.maxBytes ||
+    (sender.state === 'connected' && spool.unackedBytes + pendingBytes >= CONNECTED_READ_AHEAD_BYTES);
   const releaseGate = () => {
     if (blocked() || gateWaiters.length === 0) return;
     const w = gateWaiters;
@@ -153,7 +163,19 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
       const n = pruneCheckpoint(cp, new Set(tailer.files().map((f) => f.ident.key)), now);
       if (n > 0) log.info(`forgot the read positions of ${n} file(s) not followed for over a week`);
     }
-    cpWriter
+    toRelease.push(...done);
+    cpTimer ??= setTimeout(() => void writeCheckpoint(), CHECKPOINT_INTERVAL_MS);
+  };
+  // Acks are folded into one checkpoint write per interval; their batches stay in the spool until
+  // it is durable (after a crash they are seen as acked in the welcome, not stored again).
+  let toRelease: SpoolEntry[] = [];
+  let cpTimer: NodeJS.Timeout | undefined;
+  const writeCheckpoint = (): Promise<void> => {
+    clearTimeout(cpTimer);
+    cpTimer = undefined;
+    const done = toRelease;
+    toRelease = [];
+    return cpWriter
       .write(cp)
       .then(() => spool.remove(done))
       .then(releaseGate, (err: NodeJS.ErrnoException) => failFatal(new ShipperError(`cannot write the checkpoint in ${cfg.stateDir}: ${err.code ?? err.message}`)));
@@ -218,6 +240,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
     flushTimer = setInterval(() => {
       const now = Date.now();
       for (const p of parsers.values()) p.flushIfIdle(now);
+      releaseGate(); // the hub may have gone down: reading may go on into the spool
     }, flushEvery);
     void tailer.run().catch((err: NodeJS.ErrnoException) => {
       if (!stopping) failFatal(new ShipperError(`reading files failed: ${err.code ?? err.message}`));
@@ -256,6 +279,7 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
         await new Promise((r) => setTimeout(r, 20));
       }
       await sender.close();
+      await writeCheckpoint();
       await cpWriter.close().catch(() => undefined);
       await spool.close().catch(() => undefined);
       await release();

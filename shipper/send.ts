@@ -56,6 +56,19 @@ function describe(err: unknown): string {
   return e?.code ?? e?.message ?? String(err);
 }
 
+/** The first unacked entry with seq above `seq` (entries are in seq order: binary search). */
+function firstAfter(entries: readonly SpoolEntry[], seq: number): SpoolEntry | undefined {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  for (; lo < entries.length; lo++) if (!entries[lo].acked) return entries[lo];
+  return undefined;
+}
+
 export function createSender(opts: SenderOptions, spool: Spool, ev: SenderEvents): Sender {
   let ws: WebSocket | undefined;
   let state: LinkState = 'connecting';
@@ -170,7 +183,7 @@ export function createSender(opts: SenderOptions, spool: Spool, ev: SenderEvents
     pumping = true;
     try {
       while (state === 'connected' && ws && ws.readyState === WebSocket.OPEN && inflight < window) {
-        const next = spool.entries.find((e) => e.seq > lastSent && !e.acked);
+        const next = firstAfter(spool.entries, lastSent);
         if (!next) break;
         const sock = ws;
         const frame = await spool.frame(next);

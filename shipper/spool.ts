@@ -62,6 +62,8 @@ export interface Spool {
   readonly entries: readonly SpoolEntry[];
   /** Bytes of entries not yet removed (acked-but-not-checkpointed included). */
   readonly bytes: number;
+  /** Bytes of entries not acked yet. */
+  readonly unackedBytes: number;
   /** Highest seq ever spooled (0 when none). */
   readonly maxSeq: number;
   /**
@@ -164,6 +166,7 @@ export async function openSpool(dir: string, opts: SpoolOptions, warn: (msg: str
   const queue: SpoolEntry[] = [];
   const where = new Map<SpoolEntry, Located>();
   let bytes = 0;
+  let unacked = 0;
   let memory = 0;
   let maxSeq = 0;
 
@@ -200,6 +203,7 @@ export async function openSpool(dir: string, opts: SpoolOptions, warn: (msg: str
     where.set(e, { seg, frameOffset: p.frameOffset, frameLength: p.frameLength });
     seg.live++;
     bytes += p.size;
+    unacked += p.size;
   }
   for (const seg of segs) if (seg.live === 0) await unlink(seg.path).catch(() => undefined);
 
@@ -273,6 +277,7 @@ export async function openSpool(dir: string, opts: SpoolOptions, warn: (msg: str
           where.set(e, loc);
           loc.seg.live++;
           bytes += e.size;
+          unacked += e.size;
           job.resolve(e);
         }
       } catch (err) {
@@ -293,6 +298,9 @@ export async function openSpool(dir: string, opts: SpoolOptions, warn: (msg: str
     },
     get bytes() {
       return bytes;
+    },
+    get unackedBytes() {
+      return unacked;
     },
     get maxSeq() {
       return maxSeq;
@@ -327,7 +335,10 @@ export async function openSpool(dir: string, opts: SpoolOptions, warn: (msg: str
       let n = 0;
       while (n < queue.length && queue[n].acked) n++;
       const done = queue.splice(0, n);
-      for (const e of done) dropFrame(e);
+      for (const e of done) {
+        dropFrame(e);
+        unacked -= e.size;
+      }
       return done;
     },
     async remove(entries) {

@@ -26,7 +26,11 @@ describe('spool', () => {
     await s.append(2, Buffer.from('two'), [pos(20)], 1);
     await s.append(5, Buffer.from('five'), [pos(50)], 1);
     expect(s.ack(2)).toEqual([]);
+    const three = s.bytes;
+    expect(s.unackedBytes).toBe(three);
     const done = s.ack(1);
+    expect(s.unackedBytes).toBe(s.entries[0].size); // acked but not yet removed: counted in bytes only
+    expect(s.bytes).toBe(three);
     expect(done.map((e) => e.seq)).toEqual([1, 2]);
     await s.remove(done);
     await s.close();
