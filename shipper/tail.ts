@@ -9,6 +9,10 @@
  *   from 0; lines written between our last read and the truncate are lost (the unavoidable race,
  *   SPEC §9), nothing is read twice;
  * - deletion: the open file is drained, then closed; a re-created path is a new file;
+ * - a rotated file that was empty when last read and then gets content: late writes are read,
+ *   but content that starts with the first line of a file we have read (or of content since
+ *   truncated away, or of a followed path now) is a copy written over it in place
+ *   (`cp app.log app.log.1` / copytruncate onto an existing .1) and is not read: nothing twice;
  * - inode reuse: the fingerprint differs from the checkpoint, so it is a new file;
  * - rotated while we were stopped: the checkpointed inode is looked up in its directory and
  *   drained from its checkpoint before the new file is read.
