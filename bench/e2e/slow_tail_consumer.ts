@@ -16,7 +16,7 @@
  * Knobs (env): RECORDS=200000 CONNECTIONS=2 BATCH=500 ROUNDS=3 FAST_TAIL=0 SEED=1
  */
 import { createHistogram, performance } from 'node:perf_hooks';
-import { machine, median, percentilesMs } from './results.js';
+import { machine, median, percentilesMs, writeSection } from './results.js';
 import { openTailConn, recordPool, Shipper, startHubProc } from './tail-load.js';
 
 const RECORDS = Number(process.env.RECORDS ?? 200_000);
@@ -78,10 +78,21 @@ async function main(): Promise<void> {
   const ratio = stalled / none;
   const pn = percentilesMs(hist.none);
   const ps = percentilesMs(hist.stalled);
-  console.log(`median acked ingest: none ${Math.round(none)} rec/s, one stalled tail ${Math.round(stalled)} rec/s (${((ratio - 1) * 100).toFixed(1)} %)`);
-  console.log(`batch send→ack, none:    p50 ${pn.p50} ms, p99 ${pn.p99} ms, p99.9 ${pn.p999} ms, max ${pn.max} ms`);
-  console.log(`batch send→ack, stalled: p50 ${ps.p50} ms, p99 ${ps.p99} ms, p99.9 ${ps.p999} ms, max ${ps.max} ms (closed loop: coordinated omission NOT included)`);
-  console.log(JSON.stringify({ bench: 'slow_tail_consumer', machine: machine(), records: RECORDS, connections: CONNECTIONS, batch: BATCH, rounds: ROUNDS, none_rps: Math.round(none), stalled_rps: Math.round(stalled), ratio: Number(ratio.toFixed(3)), stalled_dropped: drops, ack_none: pn, ack_stalled: ps, coordinated_omission: 'not included (closed loop)' }));
+  const summary = [
+    `median acked ingest: none ${Math.round(none)} rec/s, one stalled tail ${Math.round(stalled)} rec/s (${((ratio - 1) * 100).toFixed(1)} %)`,
+    `batch send→ack, none:    p50 ${pn.p50} ms, p99 ${pn.p99} ms, p99.9 ${pn.p999} ms, max ${pn.max} ms`,
+    `batch send→ack, stalled: p50 ${ps.p50} ms, p99 ${ps.p99} ms, p99.9 ${ps.p999} ms, max ${ps.max} ms (closed loop: coordinated omission NOT included)`,
+  ];
+  for (const line of summary) console.log(line);
+  const json = JSON.stringify({ bench: 'slow_tail_consumer', machine: machine(), records: RECORDS, connections: CONNECTIONS, batch: BATCH, rounds: ROUNDS, none_rps: Math.round(none), stalled_rps: Math.round(stalled), ratio: Number(ratio.toFixed(3)), stalled_dropped: drops, ack_none: pn, ack_stalled: ps, coordinated_omission: 'not included (closed loop)' });
+  console.log(json);
+  writeSection('slow-tail', `## Ingest with a stalled tail client (issue 3) — \`bench/e2e/slow_tail_consumer.ts\`
+
+Hardware: ${machine()}. ${RECORDS.toLocaleString('en')} records per round over ${CONNECTIONS} shipper-protocol connections (batches of ${BATCH}), ${ROUNDS} rounds per mode, alternating; a fresh hub process per round. Target: acked ingest rate with one stalled tail within 5 % of the rate with none.
+
+${summary.map((l) => `- ${l}`).join('\n')}
+
+\`${json}\``);
 }
 
 main().catch((err) => {
