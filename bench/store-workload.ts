@@ -5,6 +5,7 @@
  */
 import type { ValidRecord } from '../hub/protocol/record.js';
 import type { Severity } from '../hub/protocol/severity.js';
+import { prng as rng } from '../shipper/simulate.js';
 
 export const RARE_TOKEN = 'zq7xunicorn';
 const SERVICES = ['payments', 'auth', 'search', 'api-gateway', 'orders', 'inventory', 'mailer', 'billing'];
@@ -12,16 +13,6 @@ const SEV: Array<[Severity, number]> = [['INFO', 0.6], ['DEBUG', 0.75], ['WARN',
 const PATHS = ['/api/v1/items', '/api/v1/orders', '/login', '/api/v2/search', '/health', '/api/v1/users/me'];
 const ERRORS = ['ECONNRESET', 'ETIMEDOUT', 'connection refused', 'deadlock detected', 'invalid token', 'rate limited'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeWorkload(count: number, seed = 1, baseTs = Date.now() - 3_600_000): ValidRecord[] {
   const r = rng(seed);

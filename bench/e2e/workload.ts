@@ -3,6 +3,7 @@
  * hosts, files and severities, with access-log lines, JSON-style structured events, and
  * occasional multi-line stack traces; about 200 bytes of message on average.
  */
+import { prng as rng } from '../../shipper/simulate.js';
 
 export const SERVICES = ['payments', 'auth', 'checkout', 'search', 'billing', 'notifications', 'inventory', 'gateway'];
 export const HOSTS = ['web-1', 'web-2', 'worker-1', 'worker-2'];
@@ -12,16 +13,8 @@ const SEVERITY_WEIGHTS: Array<[string, number]> = [['TRACE', 0.03], ['DEBUG', 0.
 const PATHS = ['/api/v1/orders', '/api/v1/cart', '/login', '/api/v1/search?q=shoes', '/health', '/api/v1/payments/charge'];
 const WORDS = ['request', 'completed', 'user', 'session', 'cache', 'miss', 'retry', 'timeout', 'upstream', 'connection', 'order', 'invoice', 'token', 'refreshed', 'queue', 'latency'];
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // xorshift32: fast, deterministic, good enough for workload shapes
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+/** The shipper simulator's seeded PRNG, so every generator here draws the same way. */
+export { rng };
 
 export interface BenchRecord {
   ts: number;

@@ -10,6 +10,10 @@ import type { ValidRecord } from '../../hub/protocol/record.js';
 import type { Severity } from '../../hub/protocol/severity.js';
 import { openStore } from '../../hub/store/store.js';
 import type { Store } from '../../hub/store/types.js';
+import { prng as rng } from '../../shipper/simulate.js';
+
+/** Deterministic PRNG (the shipper simulator's mulberry32). */
+export { rng };
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -31,18 +35,6 @@ export async function tempStore(dir = tempDir()): Promise<{ store: Store; dir: s
   const store = await openStore({ dir });
   stores.push(store);
   return { store, dir };
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const SERVICES = ['payments', 'auth', 'search', 'api'];
