@@ -58,3 +58,32 @@ export function writeSection(name: string, markdown: string): void {
   doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(RESULTS, doc);
 }
+
+/**
+ * Samples a process's resident memory every `intervalMs`, keeping the peaks of its anonymous part
+ * (heap, buffers: what the process really holds) and its file-backed part (mapped files such as
+ * LMDB's data file and the binaries: page cache the kernel can reclaim). VmHWM reports only
+ * their sum.
+ */
+export function sampleRss(pid: number, intervalMs = 50): { stop(): { anonMb: number; fileMb: number } } {
+  let anon = 0;
+  let file = 0;
+  const read = () => {
+    try {
+      const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+      anon = Math.max(anon, Number(/RssAnon:\s+(\d+) kB/.exec(s)?.[1] ?? 0));
+      file = Math.max(file, Number(/RssFile:\s+(\d+) kB/.exec(s)?.[1] ?? 0));
+    } catch {
+      // the process is gone
+    }
+  };
+  const timer = setInterval(read, intervalMs);
+  read();
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return { anonMb: Math.round(anon / 1024), fileMb: Math.round(file / 1024) };
+    },
+  };
+}
