@@ -3,7 +3,7 @@
  * and writing one scenario's section of bench/RESULTS.md between markers, so each script
  * refreshes its own figures without touching the others'.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RecordableHistogram } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ const RESULTS = join(REPO_ROOT, 'bench', 'RESULTS.md');
 
 export function machine(): string {
   const c = cpus();
-  return `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
+  return `${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}, load average ${loadavg()[0].toFixed(2)} at the start`;
 }
 
 export function median(xs: number[]): number {

@@ -268,7 +268,7 @@ if (process.env.STAGE_CHILD === 'pipeline') {
 
 const input = await inputFile();
 const fmt = (n: number, d = 0) => n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
-const hw = `${machine()}, shared with other engineers' jobs while measured`;
+const hw = `${machine()}`;
 const work = `${fmt(input.lines)} lines (${fmt(input.records)} records), ${fmt(input.bytes / 1048576)} MB, seed ${SEED}; spool fsync ${FSYNC ? 'on' : 'off'}${process.env.SHIPPER_ARGS ? `; shipper ${process.env.SHIPPER_ARGS}` : ''}`;
 console.log(`input: ${work}\nhardware: ${hw}`);
 const out: Record<string, unknown> = { bench: 'shipper_to_store', fsync: FSYNC };
