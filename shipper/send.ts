@@ -108,10 +108,8 @@ export function createSender(opts: SenderOptions, spool: Spool, ev: SenderEvents
       headers: { Authorization: `Bearer ${opts.token}` },
       perMessageDeflate: false,
       handshakeTimeout: opts.connectTimeoutMs ?? 10_000,
-      // An all-zero masking key makes ws send our spooled frames as they are instead of a masked
-      // copy of each (1 MiB per batch). Masking (RFC 6455 §10.3) protects proxies from scripts
-      // in browsers; a shipper is not one.
-      generateMask: (mask: Buffer) => void mask.fill(0),
+      // ws masks with a random key as RFC 6455 requires: log lines carry attacker-influenced
+      // bytes (paths, user agents), the very case masking protects intermediaries from (§10.3).
     });
     ws = sock;
     lastSent = 0;
