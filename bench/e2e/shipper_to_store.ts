@@ -37,9 +37,9 @@ import { createLineParser, type LineParser } from '../../shipper/parse.js';
 import { createBatcher } from '../../shipper/batch.js';
 import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_RECORDS } from '../../shipper/config.js';
 import { decodeFrame, encodeFrame } from '../../hub/protocol/index.js';
+import { startHubProc } from './hub-process.js';
 import { cpuSeconds, machine, peakRssMb, percentilesMs, REPO_ROOT, writeSection } from './results.js';
 
-const HUB = join(REPO_ROOT, 'dist', 'hub', 'main.js');
 const SHIPPER = join(REPO_ROOT, 'dist', 'shipper', 'main.js');
 const LINES = Number(process.env.LINES ?? 1_000_000);
 const SEED = Number(process.env.SEED ?? 7);
@@ -82,20 +82,6 @@ async function inputFile(): Promise<{ path: string; records: number; lines: numb
 const cpu = (pid: number): number => cpuSeconds(pid) ?? NaN;
 const rss = (pid: number): number => peakRssMb(pid) ?? NaN;
 
-async function startHub(data: string): Promise<{ proc: ChildProcess; url: string; token: string }> {
-  const proc = spawn(process.execPath, [HUB, '--port', '0', '--data', data, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) res(m[1]);
-    });
-    proc.once('exit', (c) => rej(new Error(`hub exited ${c}`)));
-  });
-  return { proc, url, token: readFileSync(join(data, 'admin.token'), 'utf8').trim() };
-}
-
 async function total(url: string, token: string): Promise<number> {
   const r = await fetch(`${url}/stats`, { headers: { authorization: `Bearer ${token}` } });
   return ((await r.json()) as { total: number }).total;
@@ -111,24 +97,24 @@ function startShipper(url: string, token: string, file: string, state: string): 
 async function backfill(input: { path: string; records: number; lines: number; bytes: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-'));
   try {
-    const hub = await startHub(join(dir, 'hub'));
-    const hubCpu0 = cpu(hub.proc.pid!);
+    const hub = await startHubProc([], { dataDir: join(dir, 'hub') });
+    const hubCpu0 = cpu(hub.pid);
     const t0 = performance.now();
     const shipper = startShipper(hub.url, hub.token, input.path, join(dir, 'state'));
     let n = 0;
     while ((n = await total(hub.url, hub.token)) < input.records) await new Promise((r) => setTimeout(r, 20));
     const secs = (performance.now() - t0) / 1000;
     const shipCpu = cpu(shipper.pid!);
-    const hubCpu = cpu(hub.proc.pid!) - hubCpu0;
+    const hubCpu = cpu(hub.pid) - hubCpu0;
     const res = {
       lines: input.lines, records: n, mb: input.bytes / 1048576, seconds: secs,
       lines_per_s: input.lines / secs, mb_per_s: input.bytes / 1048576 / secs,
       cpu_s_per_million_lines: ((shipCpu + hubCpu) * 1e6) / input.lines,
       shipper_cpu_s: shipCpu, hub_cpu_s: hubCpu,
-      shipper_peak_rss_mb: rss(shipper.pid!), hub_peak_rss_mb: rss(hub.proc.pid!),
+      shipper_peak_rss_mb: rss(shipper.pid!), hub_peak_rss_mb: rss(hub.pid),
     };
     shipper.kill('SIGKILL');
-    hub.proc.kill('SIGKILL');
+    await hub.stop();
     return res;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -138,7 +124,7 @@ async function backfill(input: { path: string; records: number; lines: number; b
 async function trickle() {
   const dir = mkdtempSync(join(tmpdir(), 'lw-trickle-'));
   try {
-    const hub = await startHub(join(dir, 'hub'));
+    const hub = await startHubProc([], { dataDir: join(dir, 'hub') });
     const file = join(dir, 'live.log');
     writeFileSync(file, '');
     const shipper = startShipper(hub.url, hub.token, file, join(dir, 'state'));
@@ -172,7 +158,7 @@ async function trickle() {
     }
     await poller;
     shipper.kill('SIGKILL');
-    hub.proc.kill('SIGKILL');
+    await hub.stop();
     const p = percentilesMs(hist);
     return { rate: TRICKLE_RATE, seconds: TRICKLE_SECONDS, p50_ms: p.p50, p99_ms: p.p99, max_ms: p.max };
   } finally {
