@@ -9,7 +9,7 @@
  * - `json`: NDJSON, exactly the record as the HTTP API gives it, one per line (for jq).
  * - `raw`: the message only, unchanged.
  */
-import type { JsonRecord } from '../hub/protocol/index.js';
+import { lookupSeverity, parseTime, type JsonRecord } from '../hub/protocol/index.js';
 import type { OutputFormat } from './config.js';
 
 export interface FormatOptions {
@@ -67,8 +67,28 @@ function paint(color: boolean, code: string, text: string): string {
   return color ? `${code}${text}${RESET}` : text;
 }
 
+const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+/;
+const LEADING_WORD = /^\[?([A-Za-z]+)\]?:?\s+/;
+
+/**
+ * A plain-text line usually starts with its own time and level, which the pretty columns already
+ * show. Drops that prefix, but only when it restates exactly this record's time (same instant)
+ * and level (and then a `[service]` tag naming this record's service). json and raw keep the
+ * message verbatim.
+ */
+export function withoutRestatedPrefix(r: JsonRecord): string {
+  const m = LEADING_TIME.exec(r.message);
+  if (!m || parseTime(m[1].replace(',', '.')) !== Date.parse(r.timestamp)) return r.message;
+  let rest = r.message.slice(m[0].length);
+  const level = LEADING_WORD.exec(rest);
+  if (level && lookupSeverity(level[1]) === r.severity) rest = rest.slice(level[0].length);
+  const tag = /^\[([^\]\s]+)\]\s+/.exec(rest);
+  if (tag && tag[1] === r.service) rest = rest.slice(tag[0].length);
+  return rest === '' ? r.message : rest;
+}
+
 export function formatPretty(r: JsonRecord, color: boolean): string {
-  const lines = r.message.split(/\r?\n/);
+  const lines = withoutRestatedPrefix(r).split(/\r?\n/);
   // A trailing newline in the message is not worth an empty continuation line.
   while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const sev = r.severity.padEnd(5);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonRecord } from '../../../hub/protocol/index.js';
-import { createFormatter, escapeControls, SEVERITY_COLOR } from '../../../tail-cli/output.js';
+import { createFormatter, escapeControls, formatPretty, SEVERITY_COLOR, withoutRestatedPrefix } from '../../../tail-cli/output.js';
 
 const rec: JsonRecord = {
   id: '01abc',
@@ -70,5 +70,24 @@ describe('output', () => {
 
   it('output - raw is the message only, unchanged', () => {
     expect(createFormatter({ format: 'raw', color: true })({ ...rec, message: 'a\tb' })).toBe('a\tb\n');
+  });
+});
+
+describe('output - restated prefix', () => {
+  const base = { id: 'x', timestamp: '2026-11-21T11:27:21.710Z', received_at: '2026-11-21T11:27:21.720Z', service: 'auth', severity: 'INFO', host: 'web-1' };
+  it('output - pretty drops a leading time, level and [service] that restate the record', () => {
+    const r = { ...base, message: '2026-11-21T11:27:21.710Z INFO  [auth] login failed user=u_3310' };
+    expect(withoutRestatedPrefix(r)).toBe('login failed user=u_3310');
+    expect(formatPretty(r, false)).toBe('2026-11-21T11:27:21.710Z web-1 auth INFO  login failed user=u_3310\n');
+  });
+
+  it('output - pretty keeps the line when the prefix says something else', () => {
+    const otherTime = { ...base, message: '2026-11-21T11:27:22.000Z INFO login' };
+    expect(withoutRestatedPrefix(otherTime)).toBe(otherTime.message);
+    const otherLevel = { ...base, message: '2026-11-21T11:27:21.710Z WARN disk almost full' };
+    expect(withoutRestatedPrefix(otherLevel)).toBe('WARN disk almost full');
+    const onlyPrefix = { ...base, message: '2026-11-21T11:27:21.710Z ' };
+    expect(withoutRestatedPrefix(onlyPrefix)).toBe(onlyPrefix.message);
+    expect(createFormatter({ format: 'raw', color: false })({ ...base, message: '2026-11-21T11:27:21.710Z INFO x' })).toBe('2026-11-21T11:27:21.710Z INFO x\n');
   });
 });
