@@ -60,6 +60,23 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => hub?.close());
 
+/** Counts the history pages the hub fetches (the export's reads), until restored. */
+function countHistoryPages(): { pages: number; restore(): void } {
+  const history = hub.hub.ctx.history;
+  const original = history.query.bind(history);
+  const counter = {
+    pages: 0,
+    restore: () => {
+      history.query = original;
+    },
+  };
+  history.query = (q) => {
+    counter.pages++;
+    return original(q);
+  };
+  return counter;
+}
+
 describe('query/paging', () => {
   it('query/paging - asc pages cover every match exactly once while records keep arriving', async () => {
     await ingestMany(a, 1000, (i) => ({ service: 'pager', message: `seed ${i}` }));
@@ -173,13 +190,7 @@ describe('query/ndjson', () => {
   });
 
   it('query/ndjson - a reader that stops reading stalls only its own export, which resumes intact', async () => {
-    const history = hub.hub.ctx.history;
-    const original = history.query.bind(history);
-    let pages = 0;
-    history.query = (q) => {
-      pages++;
-      return original(q);
-    };
+    const counter = countHistoryPages();
     try {
       const sock = await rawExport('service=bulk&order=asc');
       sock.pause();
@@ -187,11 +198,11 @@ describe('query/ndjson', () => {
       let last = -1;
       await waitFor(async () => {
         await new Promise((r) => setTimeout(r, 250));
-        const stable = pages === last;
-        last = pages;
-        return stable && pages > 0;
+        const stable = counter.pages === last;
+        last = counter.pages;
+        return stable && counter.pages > 0;
       }, { timeoutMs: 15_000, what: 'the export to stall' });
-      expect(pages * EXPORT_PAGE_RECORDS).toBeLessThan(BULK);
+      expect(counter.pages * EXPORT_PAGE_RECORDS).toBeLessThan(BULK);
       // The hub still answers others meanwhile.
       expect((await page('/logs?service=bulk&limit=1')).count).toBe(1);
       const body = await readAll(sock);
@@ -199,32 +210,26 @@ describe('query/ndjson', () => {
       expect(lines.length).toBe(BULK);
       expect(JSON.parse(lines[BULK - 1]).message.startsWith(`bulk ${BULK - 1} `)).toBe(true);
     } finally {
-      history.query = original;
+      counter.restore();
     }
   });
 
   it('query/ndjson - a client that goes away ends the export', async () => {
-    const history = hub.hub.ctx.history;
-    const original = history.query.bind(history);
-    let pages = 0;
-    history.query = (q) => {
-      pages++;
-      return original(q);
-    };
+    const counter = countHistoryPages();
     try {
       const sock = await rawExport('service=bulk');
       sock.pause();
-      await waitFor(() => pages > 0, { what: 'the export to start' });
+      await waitFor(() => counter.pages > 0, { what: 'the export to start' });
       sock.destroy();
       await new Promise((r) => setTimeout(r, 300));
-      const after = pages;
+      const after = counter.pages;
       await new Promise((r) => setTimeout(r, 300));
-      expect(pages).toBe(after);
-      expect(pages * EXPORT_PAGE_RECORDS).toBeLessThan(BULK);
+      expect(counter.pages).toBe(after);
+      expect(counter.pages * EXPORT_PAGE_RECORDS).toBeLessThan(BULK);
       const health = await fetch(`${hub.url}/health`);
       expect(health.status).toBe(200);
     } finally {
-      history.query = original;
+      counter.restore();
     }
   });
 });

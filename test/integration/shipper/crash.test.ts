@@ -22,6 +22,13 @@ async function startHub(port: number, data: string): Promise<HubProcess> {
   return h;
 }
 
+/** A temp dir (removed after the test) with the hub's data dir, the log file and the shipper's state dir, and a free port. */
+async function newRun(prefix: string): Promise<{ data: string; file: string; state: string; port: number }> {
+  const dir = tempDir(prefix);
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return { data: join(dir, 'hub'), file: join(dir, 'app.log'), state: join(dir, 'state'), port: await freePort() };
+}
+
 function startShipper(hubUrl: string, token: string, file: string, state: string): ShipperProcess {
   const s = spawnShipper(['--hub', hubUrl, '--token', token, '--file', file, '--service', 'crash', '--state-dir', state, '--no-status', '--log-level', 'warn', '--retry-base-ms', '50', '--poll-interval-ms', '50']);
   cleanup.push(() => s.kill());
@@ -30,12 +37,7 @@ function startShipper(hubUrl: string, token: string, file: string, state: string
 
 describe('shipper crash safety (real hub process)', () => {
   it('shipper - kill -9 of shipper and hub during 50,000 lines: every line stored exactly once', async () => {
-    const dir = tempDir('lw-crash-');
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const data = join(dir, 'hub');
-    const file = join(dir, 'app.log');
-    const state = join(dir, 'state');
-    const port = await freePort();
+    const { data, file, state, port } = await newRun('lw-crash-');
     let hub = await startHub(port, data);
     const token = adminToken(data);
     appendFileSync(file, '');
@@ -76,12 +78,7 @@ describe('shipper crash safety (real hub process)', () => {
   }, 110_000);
 
   it('shipper - hub down for a while then back: the spool drains, nothing lost', async () => {
-    const dir = tempDir('lw-down-');
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const data = join(dir, 'hub');
-    const file = join(dir, 'app.log');
-    const state = join(dir, 'state');
-    const port = await freePort();
+    const { data, file, state, port } = await newRun('lw-down-');
     let hub = await startHub(port, data);
     const token = adminToken(data);
     await hub.stop();
