@@ -6,10 +6,9 @@
  */
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { HubContext } from '../context.js';
-import { authenticate } from '../auth/authenticate.js';
 import { toHubError } from '../errors.js';
 import { CloseCode, PROTOCOL_VERSION, decodeFrame, encodeFrame, type BatchFrame, type HelloFrame, type HubFrame } from '../protocol/index.js';
-import { sendError } from '../http/respond.js';
+import { upgradeAuthenticated } from '../http/upgrade.js';
 import { MAX_SHIPPER_ID_CHARS, ProtocolError, newConnection, type IngestConnection } from './connection.js';
 import { storeBatch } from './store-batch.js';
 
@@ -91,26 +90,8 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
-    upgrade: (res, req, context) => {
-      const authorization = req.getHeader('authorization');
-      const key = req.getHeader('sec-websocket-key');
-      const protocol = req.getHeader('sec-websocket-protocol');
-      const extensions = req.getHeader('sec-websocket-extensions');
-      const queryToken = new URLSearchParams(req.getQuery() ?? '').get('token');
-      const aborted = { aborted: false, onAbort: () => undefined };
-      res.onAborted(() => {
-        aborted.aborted = true;
-      });
-      let principal;
-      try {
-        principal = authenticate(ctx.tokens, authorization, queryToken, 'ingest');
-      } catch (err) {
-        sendError(res, aborted, err);
-        return;
-      }
-      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
-      res.cork(() => res.upgrade(newConnection(principal, remote), key, protocol, extensions, context));
-    },
+    upgrade: (res, req, context) =>
+      upgradeAuthenticated(res, req, context, ctx.tokens, 'ingest', (principal) => newConnection(principal, Buffer.from(res.getRemoteAddressAsText()).toString())),
     open: (ws) => {
       sockets.add(ws);
       metrics.ingestConnections.inc();

@@ -16,9 +16,7 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { HubContext, RouteModule } from '../context.js';
 import type { Bus } from '../bus/bus.js';
-import { authenticate } from '../auth/authenticate.js';
-import { toHubError } from '../errors.js';
-import { statusLine } from '../http/respond.js';
+import { upgradeAuthenticated } from '../http/upgrade.js';
 import { CloseCode } from '../protocol/frames.js';
 import { logSubjectsFor } from '../protocol/subjects.js';
 import { parseFilter, type RecordFilter } from '../query/filter.js';
@@ -138,21 +136,7 @@ export function createLiveTail(ctx: HubContext, bus: Bus, opts: LiveTailOptions 
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade(res, req, context) {
-        const query = new URLSearchParams(req.getQuery() ?? '');
-        const authorization = req.getHeader('authorization');
-        const key = req.getHeader('sec-websocket-key');
-        const protocol = req.getHeader('sec-websocket-protocol');
-        const extensions = req.getHeader('sec-websocket-extensions');
-        try {
-          authenticate(ctx.tokens, authorization, query.get('token'), 'read');
-        } catch (err) {
-          const e = toHubError(err);
-          res.writeStatus(statusLine(e.status || 500)).writeHeader('content-type', 'application/json');
-          if (e.status === 401) res.writeHeader('www-authenticate', 'Bearer realm="logwire"');
-          res.end(JSON.stringify(e.toJSON()));
-          return;
-        }
-        res.upgrade(parseTailQuery(query, bus.root), key, protocol, extensions, context);
+        upgradeAuthenticated(res, req, context, ctx.tokens, 'read', (_principal, query) => parseTailQuery(query, bus.root));
       },
       open(ws) {
         const ud = ws.getUserData();
