@@ -33,9 +33,8 @@ export interface HubContext {
 
 export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;
 
-/** One page of a history query. `params` are the raw query parameters, for forwarding to other hubs. */
+/** One page of a history query. Other hubs receive the parsed filter, so all apply the same one. */
 export interface HistoryQuery {
-  params: Record<string, string[]>;
   filter: import('./query/filter.js').RecordFilter;
   order: 'asc' | 'desc';
   /** Exclusive cursor id. */

@@ -87,7 +87,7 @@ export class ClusterHistory implements History {
     const parsed = filterFromWire(req.f);
     if (!parsed.ok) throw new Error(parsed.message);
     const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(req.limit)));
-    const records = await this.opts.local.query({ params: {}, filter: parsed.filter, order: req.order, after: req.after, limit });
+    const records = await this.opts.local.query({ filter: parsed.filter, order: req.order, after: req.after, limit });
     return encodeReplyWithin(records, Math.min(req.maxBytes, this.opts.bus.maxPayloadBytes()));
   }
 

@@ -32,7 +32,7 @@ export async function replayThenLive(t: Tailer, deps: ReplayDeps, filter: Record
     for (;;) {
       if (t.closed) return;
       const overflows = t.replayOverflows();
-      const page = await deps.history.query({ params: {}, filter, order: 'asc', after: cursor, limit: pageRecords });
+      const page = await deps.history.query({ filter, order: 'asc', after: cursor, limit: pageRecords });
       if (t.closed) return;
       if (page.length > 0) {
         deps.cork(t, () => t.sendReplayPage(page));

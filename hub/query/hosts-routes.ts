@@ -66,10 +66,7 @@ async function hostLogs(call: QueryCall): Promise<void> {
   const parsed = parseFilter(get);
   if (!parsed.ok) throw badParam(parsed.param === 'q' && text ? 'filter' : parsed.param, parsed.message);
   const filter = { ...parsed.filter, hosts: new Set([host.host]) };
-  const params: Record<string, string[]> = { host: [host.host] };
-  for (const [k, v] of query) if (k !== 'token' && k !== 'count' && k !== 'filter') (params[k] ??= []).push(v);
-  if (text) params.q = [text];
-  const rows = await call.hub.history.query({ params, filter, order, limit: count });
+  const rows = await call.hub.history.query({ filter, order, limit: count });
   call.json(200, {
     data: rows.map((r) => {
       const j = toJsonRecord(r);

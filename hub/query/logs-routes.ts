@@ -24,13 +24,6 @@ export function wantsNdjson(accept: string): boolean {
   return accept.toLowerCase().includes(NDJSON);
 }
 
-function rawParams(q: URLSearchParams): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of q) (out[k] ??= []).push(v);
-  delete out.token;
-  return out;
-}
-
 async function getLogs(call: QueryCall): Promise<void> {
   const { query } = call.req;
   rejectUnknownParams(query, LOGS_PARAMS);
@@ -40,7 +33,7 @@ async function getLogs(call: QueryCall): Promise<void> {
   const paging = parsePaging(query, 'desc');
   const parsed = parseFilter(queryValues(query));
   if (!parsed.ok) throw badParam(parsed.param, parsed.message);
-  const base: HistoryQuery = { params: rawParams(query), filter: parsed.filter, order: paging.order, after: paging.after, limit };
+  const base: HistoryQuery = { filter: parsed.filter, order: paging.order, after: paging.after, limit };
 
   if (ndjson) {
     await streamNdjson(call, base);
@@ -63,8 +56,7 @@ async function getServiceLogs(call: QueryCall): Promise<void> {
   const parsed = parseFilter(queryValues(query));
   if (!parsed.ok) throw badParam(parsed.param, parsed.message);
   const filter = { ...parsed.filter, services: new Set([service]) };
-  const params = { ...rawParams(query), service: [service] };
-  const rows = await call.hub.history.query({ params, filter, order: 'desc', limit });
+  const rows = await call.hub.history.query({ filter, order: 'desc', limit });
   if (order === 'asc') rows.reverse();
   call.text(200, `{"service":${JSON.stringify(service)},"count":${rows.length},"logs":${recordsJsonArray(rows)}}`);
 }
