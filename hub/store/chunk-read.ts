@@ -7,7 +7,7 @@
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../query/filter.js';
 import type { Bounds } from './bounds.js';
-import type { ChunkEntry, ChunkMeta } from './chunk.js';
+import type { ChunkMeta } from './chunk.js';
 import { META_HEADER_BYTES, parseChunk } from './chunk.js';
 import { idFromPrefix, idPrefix } from './ids.js';
 import { chunkKey } from './keys.js';
@@ -16,6 +16,7 @@ import type { StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { mayContain, needleHashes } from './trigram.js';
+import { wireRecord } from './wire-record.js';
 
 /** What a chunk must satisfy, precomputed once per query. */
 export interface Matcher {
@@ -90,14 +91,6 @@ export function loadChunk(state: StoreState, s: Stream, first: number, meta: Chu
   }
   if (lseqs.length === 0) return undefined;
   const prefix = idPrefix(meta.rts, state.tag);
-  return { lseqs, make: (k) => toRecord(s, idFromPrefix(prefix, lseqs[k]), meta.rts, v.entry(idx[k], msgs?.[k])) };
+  return { lseqs, make: (k) => wireRecord(idFromPrefix(prefix, lseqs[k]), meta.rts, s, v.entry(idx[k], msgs?.[k])) };
 }
 
-function toRecord(s: Stream, id: string, rts: number, e: ChunkEntry): WireRecord {
-  const r: WireRecord = { id, ts: e.ts, rts, service: s.service, severity: s.severity, message: e.message };
-  if (s.host !== undefined) r.host = s.host;
-  if (s.file !== undefined) r.file = s.file;
-  if (e.fields !== undefined) r.fields = e.fields;
-  if (e.truncated) r.truncated = true;
-  return r;
-}

@@ -19,6 +19,7 @@ import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { GROUP_MAX_BITS_LOG2, bitsLog2For, newSketch } from './trigram.js';
+import { wireRecord } from './wire-record.js';
 
 /** An append waiting for its group. */
 export interface PendingAppend {
@@ -72,7 +73,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
         if (!pos) perStream.set(s, (pos = []));
         pos.push(i);
         textChars += r.message.length;
-        out[j] = toWire(r, idFromPrefix(prefix, first + i), rts);
+        out[j] = wireRecord(idFromPrefix(prefix, first + i), rts, r, r);
       }
       it.out = out;
     }
@@ -118,15 +119,6 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
       state.streams.version++;
     },
   };
-}
-
-function toWire(r: ValidRecord, id: string, rts: number): WireRecord {
-  const w: WireRecord = { id, ts: r.ts, rts, service: r.service, severity: r.severity, message: r.message };
-  if (r.host !== undefined) w.host = r.host;
-  if (r.file !== undefined) w.file = r.file;
-  if (r.fields !== undefined) w.fields = r.fields;
-  if (r.truncated) w.truncated = true;
-  return w;
 }
 
 /** A decoded `groups` value. */
