@@ -24,7 +24,6 @@ export function registerHealthRoutes(app: TemplatedApp, ctx: HubContext): void {
     const store = storeHealth(ctx);
     const body: Record<string, unknown> = { status: store.ok ? 'ok' : 'unavailable', hub: ctx.store.hubId, uptime_s: Math.round((Date.now() - startedAt) / 1000), store };
     for (const [name, check] of ctx.healthChecks) body[name] = check();
-    if (!ctx.healthChecks.has('bus')) body.bus = { ok: true, kind: 'in-process' };
     sendJson(res, aborted, store.ok ? 200 : 503, body);
   });
 
