@@ -5,7 +5,7 @@
 import uWS from 'uWebSockets.js';
 import { mkdirSync } from 'node:fs';
 import type { HubConfig } from './config.js';
-import type { HubContext, RouteModule } from './context.js';
+import type { HubContext } from './context.js';
 import { HubError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -33,8 +33,6 @@ export interface Hub {
 
 export interface StartOptions {
   log?: Logger;
-  /** Extra route modules, registered after the built-in ones (used by the live tail). */
-  routes?: RouteModule[];
   /** Bus and live-tail knobs (tests, benchmarks): subject root, tail buffer limits. */
   fanout?: FanoutOptions;
 }
@@ -83,7 +81,6 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   registerIngestRoutes(app, ctx);
   registerHttpIngestRoutes(app, ctx);
   fanout.route(app, ctx);
-  for (const route of opts.routes ?? []) route(app, ctx);
   // Last: it also answers 404/405 for everything not registered above.
   registerQueryRoutes(app, ctx);
 
