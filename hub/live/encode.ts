@@ -14,7 +14,7 @@
  */
 import { encode } from '../protocol/codec.js';
 import type { DroppedFrame, GapFrame, HeartbeatFrame, WireRecord } from '../protocol/frames.js';
-import { toJsonRecord } from '../protocol/record.js';
+import { createRecordSerializer } from '../query/record-json.js';
 
 export type TailFormat = 'json' | 'msgpack';
 
@@ -24,12 +24,14 @@ export interface EncodedFrame {
 }
 
 const jsonCache = new WeakMap<WireRecord, string>();
+/** The same serialiser as GET /logs: the §2 JSON shape, without an intermediate object. */
+const toJsonText = createRecordSerializer();
 const packCache = new WeakMap<WireRecord, Uint8Array>();
 
 function jsonOf(r: WireRecord): string {
   let s = jsonCache.get(r);
   if (s === undefined) {
-    s = JSON.stringify(toJsonRecord(r));
+    s = toJsonText(r);
     jsonCache.set(r, s);
   }
   return s;
