@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import type { ValidRecord } from '../hub/protocol/record.js';
 import { decodeChunk, encodeChunk, parseChunk } from '../hub/store/chunk.js';
-import { makeId, parseId } from '../hub/store/ids.js';
+import { makeId, parseId } from '../hub/protocol/ids.js';
 import { chunkKey, groupKey, parseChunkKey } from '../hub/store/keys.js';
 import { openStore } from '../hub/store/store.js';
 import type { Store } from '../hub/store/types.js';

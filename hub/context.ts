@@ -35,7 +35,7 @@ export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;
 
 /** One page of a history query. Other hubs receive the parsed filter, so all apply the same one. */
 export interface HistoryQuery {
-  filter: import('./query/filter.js').RecordFilter;
+  filter: import('./filter/filter.js').RecordFilter;
   order: 'asc' | 'desc';
   /** Exclusive cursor id. */
   after?: string;

@@ -19,7 +19,7 @@ import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../hub/protocol/index.js';
 import { startHubProc } from './hub-process.js';
 import { openStore } from '../../hub/store/store.js';
-import { parseFilter } from '../../hub/query/filter.js';
+import { parseFilter } from '../../hub/filter/filter.js';
 import { generateRecords } from './workload.js';
 import { cpuSeconds, machine, median, peakRssMb, sampleRss, writeSection } from './results.js';
 

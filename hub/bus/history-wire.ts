@@ -14,7 +14,7 @@
 import { decode, encode } from '../protocol/codec.js';
 import type { WireRecord } from '../protocol/frames.js';
 import type { Severity } from '../protocol/severity.js';
-import { compileRegex, type RecordFilter } from '../query/filter.js';
+import { compileRegex, type RecordFilter } from '../filter/filter.js';
 
 export interface WireFilter {
   services?: string[];

@@ -13,7 +13,7 @@ import type { Bus } from '../bus/bus.js';
 import type { History } from '../context.js';
 import type { Logger } from '../log.js';
 import { CloseCode } from '../protocol/frames.js';
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 import type { Tailer } from './tailer.js';
 
 export interface ReplayDeps {

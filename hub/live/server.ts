@@ -19,7 +19,7 @@ import type { Bus } from '../bus/bus.js';
 import { upgradeAuthenticated } from '../http/upgrade.js';
 import { CloseCode } from '../protocol/frames.js';
 import { logSubjectsFor } from '../protocol/subjects.js';
-import { parseFilter, type RecordFilter } from '../query/filter.js';
+import { parseFilter, type RecordFilter } from '../filter/filter.js';
 import type { TailFormat } from './encode.js';
 import { TailRouter } from './router.js';
 import { replayThenLive } from './replay.js';

@@ -21,8 +21,8 @@
  */
 import type { GapFrame, WireRecord } from '../protocol/frames.js';
 import { CloseCode } from '../protocol/frames.js';
-import { matchRecord, type RecordFilter } from '../query/filter.js';
-import { ID_LENGTH, RTS_CHARS, TAG_CHARS } from '../store/ids.js';
+import { matchRecord, type RecordFilter } from '../filter/filter.js';
+import { ID_LENGTH, RTS_CHARS, TAG_CHARS } from '../protocol/ids.js';
 import { encodeControl, encodeRecords, type EncodedFrame, type TailFormat } from './encode.js';
 
 /** What a tailer needs from its WebSocket (a uWS WebSocket satisfies it). */
@@ -62,7 +62,7 @@ interface ReplayState {
   maxIdByOrigin: Map<string, string>;
 }
 
-/** The hub tag inside an id (store/ids.ts layout); ids of another shape count as one origin. */
+/** The hub tag inside an id (protocol/ids.ts layout); ids of another shape count as one origin. */
 function originOf(id: string): string {
   return id.length === ID_LENGTH ? id.slice(RTS_CHARS, RTS_CHARS + TAG_CHARS) : '';
 }

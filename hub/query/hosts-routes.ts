@@ -15,7 +15,7 @@
 import { HubError, badParam } from '../errors.js';
 import type { HostSummary } from '../store/types.js';
 import { toJsonRecord } from '../protocol/record.js';
-import { parseFilter } from './filter.js';
+import { parseFilter } from '../filter/filter.js';
 import { baseUrl, type QueryCall, type QueryRoute } from './handler.js';
 import { DEFAULT_LIMIT, HOST_LOGS_PARAMS, MAX_LIMIT, NO_PARAMS, parseLimit, parseOrder, rejectUnknownParams, single } from './params.js';
 

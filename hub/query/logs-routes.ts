@@ -9,7 +9,7 @@
 import type { HistoryQuery } from '../context.js';
 import { badParam } from '../errors.js';
 import { queryValues } from '../http/request.js';
-import { parseFilter } from './filter.js';
+import { parseFilter } from '../filter/filter.js';
 import type { QueryCall, QueryRoute } from './handler.js';
 import { streamNdjson } from './ndjson-export.js';
 import { recordsJsonArray } from './record-json.js';

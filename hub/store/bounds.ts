@@ -7,8 +7,8 @@
  * iff rts > rtsF, or rts == rtsF and our tag > tagF. The boundary is therefore the first group with
  * rts ≥ R, where R = rtsF when our tag > tagF else rtsF + 1 — one seek in `groups` (keyed by rts).
  */
-import type { RecordFilter } from '../query/filter.js';
-import { parseId } from './ids.js';
+import type { RecordFilter } from '../filter/filter.js';
+import { parseId } from '../protocol/ids.js';
 import { MAX_U48, groupKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
 

@@ -5,11 +5,11 @@
  * only when the caller asks for one.
  */
 import type { WireRecord } from '../protocol/frames.js';
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
 import type { ChunkMeta } from './chunk.js';
 import { META_HEADER_BYTES, parseChunk } from './chunk.js';
-import { idFromPrefix, idPrefix } from './ids.js';
+import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import { chunkKey } from './keys.js';
 import { chunkTextTest } from './prefilter.js';
 import type { StoreState } from './state.js';

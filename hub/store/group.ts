@@ -13,7 +13,7 @@ import type { ValidRecord } from '../protocol/record.js';
 import { encodeChunk } from './chunk.js';
 import type { ChunkSketch } from './group-text.js';
 import { encodeGroupText } from './group-text.js';
-import { idFromPrefix, idPrefix } from './ids.js';
+import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import { chunkKey, groupKey } from './keys.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';

@@ -12,7 +12,7 @@
  *   whole text — unless it looks at context (anchors, word boundaries, lookaround, sticky/multiline
  *   flags), which is why such patterns get no prefilter.
  */
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 
 const ASCII = /^[\x00-\x7f]*$/;
 

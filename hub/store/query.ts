@@ -8,7 +8,7 @@
  * text is prefiltered before any record is parsed, and only records that are yielded become
  * objects (chunk-read.ts). Abandoning the generator costs nothing beyond the chunk in hand. */
 import type { WireRecord } from '../protocol/frames.js';
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
 import { computeBounds } from './bounds.js';
 import { decodeMeta } from './chunk.js';

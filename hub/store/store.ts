@@ -40,11 +40,11 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'lmdb';
 import type { Database } from 'lmdb';
 import type { ValidRecord } from '../protocol/record.js';
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 import { Aggregates } from './counters.js';
 import { deleteBefore } from './delete.js';
 import { decodeGroupValue } from './group.js';
-import { isHubTag, makeId, newHubTag } from './ids.js';
+import { isHubTag, makeId, newHubTag } from '../protocol/ids.js';
 import { parseGroupKey } from './keys.js';
 import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
@@ -60,7 +60,7 @@ export const COMPRESSION_THRESHOLD_BYTES = 512;
 
 export { InvalidCursorError } from './bounds.js';
 export { StoreClosedError, StoreCorruptError } from './store-error.js';
-export { isValidId } from './ids.js';
+export { isValidId } from '../protocol/ids.js';
 
 /** Opens (creating when missing) the store in `options.dir`. */
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -11,8 +11,8 @@
  */
 import type { Severity } from '../protocol/severity.js';
 import { SEVERITIES } from '../protocol/severity.js';
-import type { RecordFilter } from '../query/filter.js';
-import { matchLabels } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
+import { matchLabels } from '../filter/filter.js';
 import { StoreCorruptError } from './store-error.js';
 
 /** A stream and its counters. */

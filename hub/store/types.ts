@@ -6,7 +6,7 @@
 import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import type { Severity } from '../protocol/severity.js';
-import type { RecordFilter } from '../query/filter.js';
+import type { RecordFilter } from '../filter/filter.js';
 
 export interface StoreOptions {
   /** Data directory; created when missing. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tailer, type TailSocket } from '../../../hub/live/tailer.js';
 import { decode } from '../../../hub/protocol/codec.js';
 import type { WireRecord } from '../../../hub/protocol/frames.js';
-import { makeId } from '../../../hub/store/ids.js';
+import { makeId } from '../../../hub/protocol/ids.js';
 
 /** A socket that records what the tailer sends (the tailer's only dependency on uWS). */
 function recordingSocket(): TailSocket & { records: () => string[] } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, decodeMeta, encodeChunk } from '../../../hub/store/chunk.js';
 import { StoreCorruptError } from '../../../hub/store/store-error.js';
-import { idFromPrefix, idPrefix, isValidId, makeId, newHubTag, parseId } from '../../../hub/store/ids.js';
+import { idFromPrefix, idPrefix, isValidId, makeId, newHubTag, parseId } from '../../../hub/protocol/ids.js';
 import { chunkKey, groupKey, parseChunkKey, parseGroupKey } from '../../../hub/store/keys.js';
 import { readVarint, writeVarint, writeVarintPadded } from '../../../hub/store/varint.js';
 import { makeRecords, rng } from '../../helpers/store.js';

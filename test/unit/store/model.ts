@@ -3,8 +3,8 @@
  * `matchRecord` and ordered by id — what `Store.query` must return.
  */
 import type { WireRecord } from '../../../hub/protocol/frames.js';
-import type { RecordFilter } from '../../../hub/query/filter.js';
-import { matchRecord } from '../../../hub/query/filter.js';
+import type { RecordFilter } from '../../../hub/filter/filter.js';
+import { matchRecord } from '../../../hub/filter/filter.js';
 import type { QueryOptions } from '../../../hub/store/types.js';
 
 export function modelQuery(all: WireRecord[], f: RecordFilter, o: QueryOptions): WireRecord[] {

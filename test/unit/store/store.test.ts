@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WireRecord } from '../../../hub/protocol/frames.js';
-import type { RecordFilter } from '../../../hub/query/filter.js';
+import type { RecordFilter } from '../../../hub/filter/filter.js';
 import { InvalidCursorError } from '../../../hub/store/store.js';
-import { makeId } from '../../../hub/store/ids.js';
+import { makeId } from '../../../hub/protocol/ids.js';
 import type { Store } from '../../../hub/store/types.js';
 import { collect, makeRecords, tempStore } from '../../helpers/store.js';
 import { modelQuery } from './model.js';

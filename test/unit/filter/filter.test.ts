@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, matchRecord, parseFilter } from '../../../hub/query/filter.js';
+import { compileRegex, matchRecord, parseFilter } from '../../../hub/filter/filter.js';
 import type { WireRecord } from '../../../hub/protocol/frames.js';
 
 const NOW = Date.parse('2025-04-01T12:00:00Z');
