@@ -20,6 +20,9 @@ export interface HubMetrics {
   tailRecordsDropped: Counter;
   busPublished: Counter;
   busConnected: Gauge;
+  busDroppedMessages: Counter<'reason'>;
+  busDroppedRecords: Counter<'reason'>;
+  clusterAnswersCut: Counter<'reason'>;
   httpRequests: Counter<'route' | 'status'>;
 }
 
@@ -42,6 +45,9 @@ export function createMetrics(): HubMetrics {
     tailRecordsDropped: new Counter({ name: 'logwire_tail_dropped_records_total', help: 'Records dropped for slow live-tail clients.', registers: r }),
     busPublished: new Counter({ name: 'logwire_bus_published_records_total', help: 'Records published on the bus.', registers: r }),
     busConnected: new Gauge({ name: 'logwire_bus_connected', help: '1 while the bus (NATS) is connected.', registers: r }),
+    busDroppedMessages: new Counter({ name: 'logwire_bus_dropped_messages_total', help: 'NATS messages ignored (unsigned, bad_signature, stale, replayed, malformed, ...), by reason.', labelNames: ['reason'], registers: r }),
+    busDroppedRecords: new Counter({ name: 'logwire_bus_dropped_records_total', help: 'Records from NATS (fan-out or history answers) that failed validation, by reason.', labelNames: ['reason'], registers: r }),
+    clusterAnswersCut: new Counter({ name: 'logwire_cluster_cut_answers_total', help: "Peers' parts of history answers cut at a byte budget, by budget.", labelNames: ['reason'], registers: r }),
     httpRequests: new Counter({ name: 'logwire_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: r }),
   };
 }
