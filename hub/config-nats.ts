@@ -53,7 +53,7 @@ export function buildNatsAuth(input: NatsAuthInput): NatsAuthConfig {
   const flagOf = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   if (!input.nats) fail(flagOf(given[0]), 'is a NATS connection setting; it needs --nats');
   const methods = [input.natsCreds && 'nats-creds', input.natsUser && 'nats-user', input.natsToken && 'nats-token'].filter(Boolean);
-  if (methods.length > 1) fail(String(methods[1]), `choose one way to authenticate to NATS, not ${methods.join(' and ')}`);
+  if (methods.length > 1) fail(String(methods[1]), `choose one way to authenticate to NATS; --${methods.join(' and --')} were both given`);
   if (input.natsUser && !input.natsPassword) fail('nats-password', 'is needed with --nats-user (or LOGWIRE_NATS_PASSWORD)');
   if (input.natsPassword && !input.natsUser) fail('nats-user', 'is needed with --nats-password');
   if (Boolean(input.natsTlsCert) !== Boolean(input.natsTlsKey)) fail(input.natsTlsCert ? 'nats-tls-key' : 'nats-tls-cert', 'a NATS client certificate needs both --nats-tls-cert and --nats-tls-key');

@@ -128,7 +128,9 @@ export class NatsBus implements Bus {
         this.attach(nc, attempts > 1);
         return;
       } catch (err) {
-        const why = describeNatsError(err);
+        let why = describeNatsError(err);
+        const tls = this.opts.auth?.tlsCaFile || this.opts.auth?.tlsCertFile;
+        if (tls && why === 'connection timed out' && !this.opts.auth?.tlsCertFile) why += ' (a NATS server that verifies clients waits for a certificate: --nats-tls-cert/--nats-tls-key)';
         if (attempts === 1 || why !== this.lastError) {
           this.log?.warn({ nats: this.shownServers, error: why }, 'NATS is unreachable; the hub runs and stores records, cross-hub fan-out waits; retrying in the background');
         }

@@ -10,7 +10,7 @@ export function describeNatsError(err: unknown): string {
   if (err instanceof NatsError) {
     switch (err.code) {
       case ErrorCode.ConnectionRefused: return 'connection refused (is nats-server running?)';
-      case ErrorCode.ConnectionTimeout: return 'connection timed out';
+      case ErrorCode.ConnectionTimeout: case ErrorCode.Timeout: return 'connection timed out';
       case ErrorCode.AuthorizationViolation: case ErrorCode.BadAuthentication: return 'NATS refused our credentials';
       default: return `${err.code}: ${err.message}`;
     }
