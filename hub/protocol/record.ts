@@ -149,7 +149,8 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
     fields = { ...raw.fields };
   }
   for (const key in raw) {
-    if (!KNOWN.has(key) && raw[key] !== undefined) (fields ??= {})[key] = raw[key];
+    // defineProperty, not `=`: a key named __proto__ is a field like any other.
+    if (!KNOWN.has(key) && raw[key] !== undefined) Object.defineProperty((fields ??= {}), key, { value: raw[key], enumerable: true, writable: true, configurable: true });
   }
 
   const sev = normalizeSeverity(pick(raw, 'severity', 'level'));
