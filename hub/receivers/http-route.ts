@@ -46,7 +46,7 @@ export interface ReceiverRoute {
   body?: boolean;
   handle: (req: ReceiverRequest) => Promise<ReceiverResponse> | ReceiverResponse;
   /** Renders a HubError in the protocol's own error shape. */
-  error: (err: HubError) => ReceiverResponse;
+  error: (err: HubError, info: RequestInfo) => ReceiverResponse;
   /** Headers on every answer (Elasticsearch's X-Elastic-Product). */
   headers?: Record<string, string>;
 }
@@ -105,7 +105,7 @@ export function registerReceiverRoute(app: TemplatedApp, ctx: HubContext, route:
         const e = toHubError(err);
         if (e.code === 'HUB_ERR_INTERNAL') ctx.log.error({ err, protocol: route.protocol }, `${info.method} ${info.path} failed`);
         countRefusedRequest(ctx, route.protocol, refusalReason(e));
-        const answer = route.error(e);
+        const answer = route.error(e, info);
         if (e.status === 401) answer.headers = { 'www-authenticate': 'Basic realm="logwire"', ...answer.headers };
         write(res, aborted, answer, route.headers, head);
       }
