@@ -15,6 +15,7 @@ import type { History, HistoryQuery } from '../context.js';
 import type { Logger } from '../log.js';
 import { decode, encode } from '../protocol/codec.js';
 import type { WireRecord } from '../protocol/frames.js';
+import { MAX_PAGE_LIMIT } from '../protocol/programs.js';
 import type { Bus, BusSubscription } from './bus.js';
 import { decodeReply, decodeRequest, encodeReplyWithin, encodeRequest, filterFromWire, filterToWire } from './history-wire.js';
 
@@ -33,7 +34,7 @@ export interface ClusterHistoryOptions {
 }
 
 /** Largest page a hub asks a peer for. */
-const MAX_PAGE = 10_000;
+const MAX_PAGE = MAX_PAGE_LIMIT;
 
 export class ClusterHistory implements History {
   private readonly peersSeen = new Map<string, number>();
