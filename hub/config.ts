@@ -7,13 +7,14 @@ import { HubError } from './errors.js';
 import { redactUrl } from './bus/redact.js';
 import { buildNatsAuth, MIN_CLUSTER_SECRET_CHARS, type NatsAuthConfig } from './config-nats.js';
 import { parseDurationMs } from './protocol/time.js';
+import { DEFAULT_DATA_DIR, isLogLevel, LOG_LEVELS } from './protocol/programs.js';
 
 /** Default HTTP/WS port. */
 export const DEFAULT_PORT = 7070;
 /** Default listen address: loopback, so a fresh hub is not exposed by accident. */
 export const DEFAULT_HOST = '127.0.0.1';
 /** Default data directory (also where CLIs look for admin.token). */
-export const DEFAULT_DATA_DIR = './data';
+export { DEFAULT_DATA_DIR };
 /** Messages longer than this (UTF-8 bytes) are stored truncated and flagged. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Largest ingest frame accepted; bigger → error frame and close 1009. */
@@ -122,8 +123,8 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,
   };
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) {
-    fail('log-level', `must be one of trace, debug, info, warn, error, fatal, silent; got "${cfg.logLevel}"`);
+  if (!isLogLevel(cfg.logLevel)) {
+    fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}; got "${cfg.logLevel}"`);
   }
   if (input.nats) {
     for (const url of input.nats.split(',')) {
