@@ -6,8 +6,10 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { HubContext } from '../context.js';
 import { registerLokiRoutes } from './loki/route.js';
 import { registerOtlpRoutes } from './otlp/route.js';
+import { registerElasticsearchRoutes } from './elasticsearch/route.js';
 
 export function registerReceivers(app: TemplatedApp, ctx: HubContext): void {
   registerLokiRoutes(app, ctx);
   registerOtlpRoutes(app, ctx);
+  registerElasticsearchRoutes(app, ctx);
 }
