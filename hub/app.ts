@@ -20,6 +20,7 @@ import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
 import { registerReceivers } from './receivers/register.js';
+import { registerUiRoutes } from './ui/routes.js';
 
 export interface Hub {
   /** The port actually listened on (useful with --port 0). */
@@ -84,6 +85,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   fanout.route(app, ctx);
   // Other protocols' HTTP receivers (Loki, OTLP, Elasticsearch): hub/receivers/.
   registerReceivers(app, ctx);
+  registerUiRoutes(app, ctx);
   // Last: it also answers 404/405 for everything not registered above.
   registerQueryRoutes(app, ctx);
 
