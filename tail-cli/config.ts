@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseSeverityTerm, parseTime, SEVERITIES } from '../hub/protocol/index.js';
+import { compilePattern, parseSeverityTerm, parseTime, SEVERITIES } from '../hub/protocol/index.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** Hub used when neither `--hub` nor `LOGWIRE_HUB` is given: a hub on this machine. */
@@ -119,14 +119,10 @@ export function parseHubUrl(input: string): { httpUrl: string; wsUrl: string } {
   return { httpUrl: `${secure ? 'https' : 'http'}://${hostPart}`, wsUrl: `${secure ? 'wss' : 'ws'}://${hostPart}` };
 }
 
-/** Checks regex syntax locally, with the hub's `(?i)` prefix; the hub still applies its safety check. */
+/** Checks the pattern locally with the hub's own rules (RE2 syntax, docs/patterns.md). */
 function checkRegex(pattern: string): void {
-  const source = pattern.startsWith('(?i)') ? pattern.slice(4) : pattern;
-  try {
-    new RegExp(source);
-  } catch (err) {
-    throw usage(`--regex "${pattern}" is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
-  }
+  const c = compilePattern(pattern);
+  if (!c.ok) throw usage(`--regex "${pattern}": ${c.message}`);
 }
 
 function resolveToken(args: CliArgs, ctx: ConfigEnv): string {
