@@ -54,6 +54,14 @@ export interface HubConfig {
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
   metricsPublic: boolean;
+  /** Fluent Forward TCP port (0 = any free port); undefined = off. */
+  forwardPort?: number;
+  /** Shared key for the Forward HELO/PING/PONG handshake; undefined = no handshake. */
+  forwardSharedKey?: string;
+  /** syslog over TCP (TLS when tlsCert is set); undefined = off. */
+  syslogTcpPort?: number;
+  /** syslog over UDP; undefined = off. */
+  syslogUdpPort?: number;
 }
 
 export interface HubConfigInput {
@@ -82,6 +90,10 @@ export interface HubConfigInput {
   natsTlsCert?: string;
   natsTlsKey?: string;
   clusterSecret?: string;
+  forward?: number;
+  forwardSharedKey?: string;
+  syslogTcp?: number;
+  syslogUdp?: number;
 }
 
 export type { NatsAuthConfig };
@@ -103,6 +115,11 @@ function fail(flag: string, message: string): never {
 function positiveInt(flag: string, v: number | undefined, def: number): number {
   if (v === undefined) return def;
   if (!Number.isInteger(v) || v <= 0) fail(flag, `must be a positive whole number, got ${v}`);
+  return v;
+}
+
+function listenPort(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 65535) fail(flag, `must be a port 0..65535, got ${v}`);
   return v;
 }
 
@@ -154,5 +171,12 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
   if (Boolean(input.tlsCert) !== Boolean(input.tlsKey)) fail(input.tlsCert ? 'tls-key' : 'tls-cert', 'TLS needs both --tls-cert and --tls-key');
   if (input.tlsCert) cfg.tlsCert = resolve(input.tlsCert);
   if (input.tlsKey) cfg.tlsKey = resolve(input.tlsKey);
+  if (input.forward !== undefined) cfg.forwardPort = listenPort('forward', input.forward);
+  if (input.forwardSharedKey) {
+    if (cfg.forwardPort === undefined) fail('forward-shared-key', 'needs --forward PORT');
+    cfg.forwardSharedKey = input.forwardSharedKey;
+  }
+  if (input.syslogTcp !== undefined) cfg.syslogTcpPort = listenPort('syslog-tcp', input.syslogTcp);
+  if (input.syslogUdp !== undefined) cfg.syslogUdpPort = listenPort('syslog-udp', input.syslogUdp);
   return Object.freeze(cfg);
 }

@@ -13,7 +13,7 @@ import { envForFlags } from './cli-env.js';
 
 /** NATS credential, TLS and signing flags (docs/nats.md); secrets are best given as LOGWIRE_* env. */
 const NATS_FLAGS = ['nats-creds', 'nats-user', 'nats-password', 'nats-token', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'cluster-secret'];
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', ...NATS_FLAGS];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', ...NATS_FLAGS];
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -45,6 +45,10 @@ async function main(): Promise<void> {
     .option('max-body-bytes', { type: 'number', describe: 'largest HTTP body (default 16 MiB)' })
     .option('heartbeat-ms', { type: 'number', describe: 'live-tail heartbeat interval (default 5000)' })
     .option('metrics-public', { type: 'boolean', default: true, describe: 'serve /metrics without a token' })
+    .option('forward', { type: 'number', describe: 'Fluent Forward receiver on this TCP port (Fluentd, Fluent Bit, Docker fluentd driver)' })
+    .option('forward-shared-key', { type: 'string', describe: 'require the Forward shared-key handshake with this key' })
+    .option('syslog-tcp', { type: 'number', describe: 'syslog receiver on this TCP port (RFC 5424/3164; TLS with --tls-cert)' })
+    .option('syslog-udp', { type: 'number', describe: 'syslog receiver on this UDP port' })
     .option('demo', { type: 'boolean', default: false, describe: 'also run simulated shippers (for a first look)' })
     .strictOptions()
     .help()
@@ -62,10 +66,12 @@ async function main(): Promise<void> {
     metricsPublic: argv.metricsPublic,
     natsCreds: argv.natsCreds, natsUser: argv.natsUser, natsPassword: argv.natsPassword, natsToken: argv.natsToken,
     natsTlsCa: argv.natsTlsCa, natsTlsCert: argv.natsTlsCert, natsTlsKey: argv.natsTlsKey, clusterSecret: argv.clusterSecret,
+    forward: argv.forward, forwardSharedKey: argv.forwardSharedKey, syslogTcp: argv.syslogTcp, syslogUdp: argv.syslogUdp,
   });
   const hub = await startHub(config);
   // The one stdout line scripts and tests read to learn the port.
   process.stdout.write(`logwire-hub listening on ${hub.url}\n`);
+  for (const [name, port] of Object.entries(hub.receiverPorts)) process.stdout.write(`${name} receiver listening on ${config.host}:${port}\n`);
   if (hub.adminTokenPath) process.stdout.write(`admin token: ${hub.adminTokenPath} (tail-cli and logwire-shipper on this machine find it there)\n`);
   process.stdout.write(`web page: ${hub.url}/ui/ — sign in with ${hub.adminTokenPath ? `the token in ${hub.adminTokenPath} (cat it)` : 'a token with the read scope'}\n`);
   const demo = argv.demo ? startDemoShippers(hub) : undefined;
