@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { HubError } from './errors.js';
 import { parseDurationMs } from './protocol/time.js';
+import { loadSinksFile, SinkConfigError, type SinkConfig } from './sinks/config.js';
 
 /** Default HTTP/WS port. */
 export const DEFAULT_PORT = 7070;
@@ -47,6 +48,8 @@ export interface HubConfig {
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
   metricsPublic: boolean;
+  /** Forwarding sinks from `--sinks sinks.json` (docs/forwarding.md); empty = none. */
+  sinks: readonly SinkConfig[];
 }
 
 export interface HubConfigInput {
@@ -67,6 +70,8 @@ export interface HubConfigInput {
   heartbeatMs?: number;
   metricsPublic?: boolean;
   retentionIntervalMs?: number;
+  /** Path of the sinks file. */
+  sinks?: string;
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i;
@@ -104,6 +109,7 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,
+    sinks: [],
   };
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) {
     fail('log-level', `must be one of trace, debug, info, warn, error, fatal, silent; got "${cfg.logLevel}"`);
@@ -130,5 +136,13 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
   if (Boolean(input.tlsCert) !== Boolean(input.tlsKey)) fail(input.tlsCert ? 'tls-key' : 'tls-cert', 'TLS needs both --tls-cert and --tls-key');
   if (input.tlsCert) cfg.tlsCert = resolve(input.tlsCert);
   if (input.tlsKey) cfg.tlsKey = resolve(input.tlsKey);
+  if (input.sinks) {
+    try {
+      cfg.sinks = loadSinksFile(resolve(input.sinks));
+    } catch (err) {
+      if (err instanceof SinkConfigError) fail('sinks', err.message);
+      throw err;
+    }
+  }
   return Object.freeze(cfg);
 }

@@ -10,13 +10,15 @@ import { startHub } from './app.js';
 import { HubError } from './errors.js';
 import { startDemoShippers } from './demo.js';
 import { envForFlags } from './cli-env.js';
+import { runSinksCommand } from './sinks/cli.js';
 
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo'];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'sinks'];
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sinks') return runSinksCommand(process.argv.slice(3));
   const argv = await yargs(hideBin(process.argv))
     .scriptName('logwire-hub')
-    .usage('$0 [options]\n\nRuns a logwire hub: WebSocket ingest, durable LMDB store, live tail and HTTP history API.')
+    .usage('$0 [options]\n$0 sinks [--hub URL --token T]   show the forwarding sinks of a running hub\n\nRuns a logwire hub: WebSocket ingest, durable LMDB store, live tail and HTTP history API.')
     .config(envForFlags(FLAGS, process.env))
     .epilogue('Every flag also reads LOGWIRE_<FLAG> from the environment (e.g. LOGWIRE_PORT, LOGWIRE_MAX_DISK); flags win.')
     .option('port', { type: 'number', default: 7070, describe: 'HTTP/WebSocket port (0 = any free port)' })
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     .option('max-body-bytes', { type: 'number', describe: 'largest HTTP body (default 16 MiB)' })
     .option('heartbeat-ms', { type: 'number', describe: 'live-tail heartbeat interval (default 5000)' })
     .option('metrics-public', { type: 'boolean', default: true, describe: 'serve /metrics without a token' })
+    .option('sinks', { type: 'string', describe: 'forward stored records to Loki, Elasticsearch, other hubs or HTTP (sinks.json; see docs/forwarding.md)' })
     .option('demo', { type: 'boolean', default: false, describe: 'also run simulated shippers (for a first look)' })
     .strictOptions()
     .help()
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     retention: argv.retention, maxDisk: argv.maxDisk, tlsCert: argv.tlsCert, tlsKey: argv.tlsKey,
     logLevel: argv.logLevel, maxMessageBytes: argv.maxMessageBytes, maxBatchBytes: argv.maxBatchBytes,
     maxInflight: argv.maxInflight, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
-    metricsPublic: argv.metricsPublic,
+    metricsPublic: argv.metricsPublic, sinks: argv.sinks,
   });
   const hub = await startHub(config);
   // The one stdout line scripts and tests read to learn the port.
