@@ -80,7 +80,6 @@ export function startSink(cfg: SinkConfig, store: Store, sender: SinkSender, log
   let lastSave = 0;
   let closed = false;
   let dirty = true;
-  let wakeTimer: NodeJS.Timeout | undefined;
   let wakeResolve: (() => void) | undefined;
   let state: SinkStatus['state'] = 'idle';
   let inHandOldestRts: number | undefined;
@@ -92,24 +91,24 @@ export function startSink(cfg: SinkConfig, store: Store, sender: SinkSender, log
     dirty = true;
     const r = wakeResolve;
     wakeResolve = undefined;
-    clearTimeout(wakeTimer);
     r?.();
   };
-  /** Sleeps up to `ms`, or less when woken; `onNotify` false = only close ends it early. */
+  /** Sleeps up to `ms`; a notify ends it early unless `onNotify` is false (retry backoff); close always does. */
   const sleep = (ms: number, onNotify = true): Promise<void> => {
     if (closed || (onNotify && dirty)) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), ms);
       const done = () => {
-        wakeResolve = undefined;
-        clearTimeout(wakeTimer);
+        clearTimeout(timer);
+        if (wakeResolve === done) wakeResolve = undefined;
+        if (closeResolve === done) closeResolve = undefined;
         resolve();
       };
-      wakeTimer = setTimeout(done, ms);
       if (onNotify) wakeResolve = done;
-      else retryWake = done;
+      closeResolve = done;
     });
   };
-  let retryWake: (() => void) | undefined;
+  let closeResolve: (() => void) | undefined;
 
   const skip = (reason: string, n: number): void => {
     if (n <= 0) return;
@@ -253,7 +252,7 @@ export function startSink(cfg: SinkConfig, store: Store, sender: SinkSender, log
     async close() {
       closed = true;
       wake();
-      retryWake?.();
+      closeResolve?.();
       await sender.close();
       await running;
       state = 'stopped';

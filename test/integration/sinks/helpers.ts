@@ -30,3 +30,13 @@ export function makeRecords(n: number, prefix = 'line', service = 'payments'): o
 export function originIds(records: JsonRecord[]): string[] {
   return records.map((r) => String(r.fields?.logwire_id));
 }
+
+/** The `sinks` key of a hub's /stats. */
+export async function sinkStats(url: string, token: string): Promise<Array<import('../../../hub/sinks/sink.js').SinkStatus>> {
+  const res = await fetch(`${url}/stats`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { sinks?: Array<import('../../../hub/sinks/sink.js').SinkStatus> };
+  return body.sinks ?? [];
+}
+
+/** Fast batching and retries for tests. */
+export const QUICK = { batch: { max_records: 200, max_wait_ms: 20 }, retry: { initial_ms: 50, max_ms: 400 } };
