@@ -20,7 +20,7 @@ import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
 import { openSinks } from './sinks/sinks.js';
-import { registerReceivers } from './receivers/register.js';
+import { registerReceivers, startSocketReceivers } from './receivers/register.js';
 import { registerUiRoutes } from './ui/routes.js';
 
 export interface Hub {
@@ -29,6 +29,8 @@ export interface Hub {
   /** Base URL, e.g. http://127.0.0.1:7070 */
   url: string;
   ctx: HubContext;
+  /** Ports of the TCP/UDP receivers that are on (forward, syslog-tcp, syslog-udp). */
+  receiverPorts: Record<string, number>;
   /** Where the generated admin token is, when no tokens file is used. */
   adminTokenPath?: string;
   close(): Promise<void>;
@@ -111,6 +113,15 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
     throw err;
   }
   const port = uWS.us_socket_local_port(listenSocket);
+  let sockets: Awaited<ReturnType<typeof startSocketReceivers>>;
+  try {
+    sockets = await startSocketReceivers(ctx);
+  } catch (err) {
+    uWS.us_listen_socket_close(listenSocket);
+    for (const fn of closers.reverse()) await fn();
+    await store.close();
+    throw err;
+  }
   const retention = config.retentionMs || config.maxDiskBytes
     ? startRetention(store, { maxAgeMs: config.retentionMs, maxDiskBytes: config.maxDiskBytes, intervalMs: config.retentionIntervalMs, log })
     : undefined;
@@ -122,10 +133,12 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
     port,
     url: `${scheme}://${config.host}:${port}`,
     ctx,
+    receiverPorts: sockets.ports,
     adminTokenPath,
     close() {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket);
+        await sockets.close();
         await retention?.close();
         await sinks?.close();
         for (const fn of closers.reverse()) await fn();

@@ -50,6 +50,14 @@ export interface HubConfig {
   metricsPublic: boolean;
   /** Forwarding sinks from `--sinks sinks.json` (docs/forwarding.md); empty = none. */
   sinks: readonly SinkConfig[];
+  /** Fluent Forward TCP port (0 = any free port); undefined = off. */
+  forwardPort?: number;
+  /** Shared key for the Forward HELO/PING/PONG handshake; undefined = no handshake. */
+  forwardSharedKey?: string;
+  /** syslog over TCP (TLS when tlsCert is set); undefined = off. */
+  syslogTcpPort?: number;
+  /** syslog over UDP; undefined = off. */
+  syslogUdpPort?: number;
 }
 
 export interface HubConfigInput {
@@ -72,6 +80,10 @@ export interface HubConfigInput {
   retentionIntervalMs?: number;
   /** Path of the sinks file. */
   sinks?: string;
+  forward?: number;
+  forwardSharedKey?: string;
+  syslogTcp?: number;
+  syslogUdp?: number;
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i;
@@ -91,6 +103,11 @@ function fail(flag: string, message: string): never {
 function positiveInt(flag: string, v: number | undefined, def: number): number {
   if (v === undefined) return def;
   if (!Number.isInteger(v) || v <= 0) fail(flag, `must be a positive whole number, got ${v}`);
+  return v;
+}
+
+function listenPort(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 65535) fail(flag, `must be a port 0..65535, got ${v}`);
   return v;
 }
 
@@ -144,5 +161,12 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
       throw err;
     }
   }
+  if (input.forward !== undefined) cfg.forwardPort = listenPort('forward', input.forward);
+  if (input.forwardSharedKey) {
+    if (cfg.forwardPort === undefined) fail('forward-shared-key', 'needs --forward PORT');
+    cfg.forwardSharedKey = input.forwardSharedKey;
+  }
+  if (input.syslogTcp !== undefined) cfg.syslogTcpPort = listenPort('syslog-tcp', input.syslogTcp);
+  if (input.syslogUdp !== undefined) cfg.syslogUdpPort = listenPort('syslog-udp', input.syslogUdp);
   return Object.freeze(cfg);
 }

@@ -12,7 +12,7 @@ import { startDemoShippers } from './demo.js';
 import { envForFlags } from './cli-env.js';
 import { runSinksCommand } from './sinks/cli.js';
 
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'sinks'];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks'];
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'sinks') return runSinksCommand(process.argv.slice(3));
@@ -38,6 +38,10 @@ async function main(): Promise<void> {
     .option('heartbeat-ms', { type: 'number', describe: 'live-tail heartbeat interval (default 5000)' })
     .option('metrics-public', { type: 'boolean', default: true, describe: 'serve /metrics without a token' })
     .option('sinks', { type: 'string', describe: 'forward stored records to Loki, Elasticsearch, other hubs or HTTP (sinks.json; see docs/forwarding.md)' })
+    .option('forward', { type: 'number', describe: 'Fluent Forward receiver on this TCP port (Fluentd, Fluent Bit, Docker fluentd driver)' })
+    .option('forward-shared-key', { type: 'string', describe: 'require the Forward shared-key handshake with this key' })
+    .option('syslog-tcp', { type: 'number', describe: 'syslog receiver on this TCP port (RFC 5424/3164; TLS with --tls-cert)' })
+    .option('syslog-udp', { type: 'number', describe: 'syslog receiver on this UDP port' })
     .option('demo', { type: 'boolean', default: false, describe: 'also run simulated shippers (for a first look)' })
     .strictOptions()
     .help()
@@ -53,10 +57,12 @@ async function main(): Promise<void> {
     logLevel: argv.logLevel, maxMessageBytes: argv.maxMessageBytes, maxBatchBytes: argv.maxBatchBytes,
     maxInflight: argv.maxInflight, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
     metricsPublic: argv.metricsPublic, sinks: argv.sinks,
+    forward: argv.forward, forwardSharedKey: argv.forwardSharedKey, syslogTcp: argv.syslogTcp, syslogUdp: argv.syslogUdp,
   });
   const hub = await startHub(config);
   // The one stdout line scripts and tests read to learn the port.
   process.stdout.write(`logwire-hub listening on ${hub.url}\n`);
+  for (const [name, port] of Object.entries(hub.receiverPorts)) process.stdout.write(`${name} receiver listening on ${config.host}:${port}\n`);
   if (hub.adminTokenPath) process.stdout.write(`admin token: ${hub.adminTokenPath} (tail-cli and logwire-shipper on this machine find it there)\n`);
   process.stdout.write(`web page: ${hub.url}/ui/ — sign in with ${hub.adminTokenPath ? `the token in ${hub.adminTokenPath} (cat it)` : 'a token with the read scope'}\n`);
   const demo = argv.demo ? startDemoShippers(hub) : undefined;
