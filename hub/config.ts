@@ -8,6 +8,7 @@ import { redactUrl } from './bus/redact.js';
 import { buildNatsAuth, MIN_CLUSTER_SECRET_CHARS, type NatsAuthConfig } from './config-nats.js';
 import { parseDurationMs } from './protocol/time.js';
 import { DEFAULT_DATA_DIR, isLogLevel, LOG_LEVELS } from './protocol/programs.js';
+import { loadSinksFile, SinkConfigError, type SinkConfig } from './sinks/config.js';
 
 /** Default HTTP/WS port. */
 export const DEFAULT_PORT = 7070;
@@ -54,6 +55,8 @@ export interface HubConfig {
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
   metricsPublic: boolean;
+  /** Forwarding sinks from `--sinks sinks.json` (docs/forwarding.md); empty = none. */
+  sinks: readonly SinkConfig[];
   /** Fluent Forward TCP port (0 = any free port); undefined = off. */
   forwardPort?: number;
   /** Shared key for the Forward HELO/PING/PONG handshake; undefined = no handshake. */
@@ -90,6 +93,8 @@ export interface HubConfigInput {
   natsTlsCert?: string;
   natsTlsKey?: string;
   clusterSecret?: string;
+  /** Path of the sinks file. */
+  sinks?: string;
   forward?: number;
   forwardSharedKey?: string;
   syslogTcp?: number;
@@ -139,6 +144,7 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,
+    sinks: [],
   };
   if (!isLogLevel(cfg.logLevel)) {
     fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}; got "${cfg.logLevel}"`);
@@ -171,6 +177,14 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
   if (Boolean(input.tlsCert) !== Boolean(input.tlsKey)) fail(input.tlsCert ? 'tls-key' : 'tls-cert', 'TLS needs both --tls-cert and --tls-key');
   if (input.tlsCert) cfg.tlsCert = resolve(input.tlsCert);
   if (input.tlsKey) cfg.tlsKey = resolve(input.tlsKey);
+  if (input.sinks) {
+    try {
+      cfg.sinks = loadSinksFile(resolve(input.sinks));
+    } catch (err) {
+      if (err instanceof SinkConfigError) fail('sinks', err.message);
+      throw err;
+    }
+  }
   if (input.forward !== undefined) cfg.forwardPort = listenPort('forward', input.forward);
   if (input.forwardSharedKey) {
     if (cfg.forwardPort === undefined) fail('forward-shared-key', 'needs --forward PORT');
