@@ -24,6 +24,10 @@ export interface HubMetrics {
   busDroppedRecords: Counter<'reason'>;
   clusterAnswersCut: Counter<'reason'>;
   httpRequests: Counter<'route' | 'status'>;
+  /** Other protocols' receivers (hub/receivers/): records received, stored, rejected by reason. */
+  receiverReceived: Counter<'protocol'>;
+  receiverStored: Counter<'protocol'>;
+  receiverRejected: Counter<'protocol' | 'reason'>;
 }
 
 export function createMetrics(): HubMetrics {
@@ -49,5 +53,8 @@ export function createMetrics(): HubMetrics {
     busDroppedRecords: new Counter({ name: 'logwire_bus_dropped_records_total', help: 'Records from NATS (fan-out or history answers) that failed validation, by reason.', labelNames: ['reason'], registers: r }),
     clusterAnswersCut: new Counter({ name: 'logwire_cluster_cut_answers_total', help: "Peers' parts of history answers cut at a byte budget, by budget.", labelNames: ['reason'], registers: r }),
     httpRequests: new Counter({ name: 'logwire_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: r }),
+    receiverReceived: new Counter({ name: 'logwire_receiver_received_records_total', help: 'Records received by a protocol receiver (loki, otlp, elasticsearch, forward, syslog); requests refused whole count 1 each under rejected.', labelNames: ['protocol'], registers: r }),
+    receiverStored: new Counter({ name: 'logwire_receiver_stored_records_total', help: 'Records a protocol receiver stored durably.', labelNames: ['protocol'], registers: r }),
+    receiverRejected: new Counter({ name: 'logwire_receiver_rejected_records_total', help: 'Records (or whole requests, reason bad_request/too_large/unauthorized...) a protocol receiver refused, by reason.', labelNames: ['protocol', 'reason'], registers: r }),
   };
 }

@@ -25,6 +25,7 @@ import { decode, encode } from '../protocol/codec.js';
 import type { WireRecord } from '../protocol/frames.js';
 import { DEFAULT_LIMITS, type ValidationLimits } from '../protocol/record.js';
 import { matchRecord, type RecordFilter } from '../filter/filter.js';
+import { MAX_PAGE_LIMIT } from '../protocol/programs.js';
 import type { Bus, BusSubscription } from './bus.js';
 import { ByteBudget } from './byte-budget.js';
 import { createDropReporter, type BusDropCounters, type DropReporter } from './drops.js';
@@ -62,7 +63,7 @@ export interface ClusterHistoryOptions {
 }
 
 /** Largest page a hub asks a peer for. */
-const MAX_PAGE = 10_000;
+const MAX_PAGE = MAX_PAGE_LIMIT;
 export const DEFAULT_MAX_PEER_ANSWER_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_QUERY_PEER_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_HELD_PEER_BYTES = 64 * 1024 * 1024;

@@ -8,13 +8,15 @@
  * regex sources), not as raw query parameters: every hub then applies exactly the same filter,
  * relative times (`15m`) are not re-evaluated on another clock, and routes that build filters
  * from their own parameters (e.g. /hosts/:host/logs?filter=) are answered the same way by every
- * hub. The answering hub recompiles `regex` through `compileRegex`, so the catastrophic-pattern
- * guard applies there too. `more` is true when the answer was cut to fit `maxBytes`.
+ * hub. The answering hub recompiles `regex` through `compilePattern` (linear-time RE2) and
+ * rebuilds the `q` matcher from the literal, so no peer can hand it a backtracking pattern.
+ * `more` is true when the answer was cut to fit `maxBytes`.
  */
 import { decode, encode } from '../protocol/codec.js';
 import type { WireRecord } from '../protocol/frames.js';
 import type { Severity } from '../protocol/severity.js';
-import { compileRegex, type RecordFilter } from '../filter/filter.js';
+import { substringMatcher, type RecordFilter } from '../filter/filter.js';
+import { compilePattern } from '../protocol/pattern.js';
 import { isWireFilter } from './peer-input.js';
 
 export interface WireFilter {
@@ -53,7 +55,7 @@ export function filterToWire(f: RecordFilter): WireFilter {
   for (const k of ['from', 'to', 'receivedFrom', 'receivedTo'] as const) if (f[k] !== undefined) w[k] = f[k];
   if (f.q !== undefined) w.q = f.q;
   if (f.qRegex) w.qSource = f.qRegex.source;
-  if (f.regex) w.regex = (f.regex.flags.includes('i') ? '(?i)' : '') + f.regex.source;
+  if (f.regex) w.regex = f.regex.source;
   return w;
 }
 
@@ -66,16 +68,13 @@ export function filterFromWire(w: WireFilter): { ok: true; filter: RecordFilter 
   for (const k of ['from', 'to', 'receivedFrom', 'receivedTo'] as const) if (typeof w[k] === 'number') f[k] = w[k];
   if (typeof w.q === 'string') {
     f.q = w.q;
-    const escaped = typeof w.qSource === 'string' ? w.qSource : w.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    // qSource is an escaped literal made by parseFilter; compile it through the guard anyway.
-    const c = compileRegex(`(?i)${escaped}`);
-    if (!c.ok) return { ok: false, message: c.message };
-    f.qRegex = c.regex;
+    // qSource (sent for older hubs) is ignored: a peer could put any pattern there.
+    f.qRegex = substringMatcher(w.q);
   }
   if (typeof w.regex === 'string') {
-    const c = compileRegex(w.regex);
+    const c = compilePattern(w.regex);
     if (!c.ok) return { ok: false, message: c.message };
-    f.regex = c.regex;
+    f.regex = c.pattern;
   }
   return { ok: true, filter: f };
 }

@@ -22,6 +22,7 @@
  *               "format" → 1
  *               "hub"    → { id: string, tag: string }            (tag: ids.ts, 5 base32hex chars)
  *               "clock"  → { lseq: next lseq, rts: last group rts }   written with every group
+ *               "sink:<name>" → { id: last id the sink has dealt with }   (hub/sinks/, apart from groups)
  *   streams   uint32 stream id → [service, severity, host|null, file|null, n, lastTs|null, bytes]
  *   shippers  string shipper id → highest stored batch seq (number), same txn as its records
  *   chunks    [streamId u32 BE][groupFirstLseq u48 BE] → chunk value (chunk.ts), LZ4 over 512 bytes
@@ -200,6 +201,15 @@ class LmdbStore implements Store {
 
   lastId(): string | undefined {
     return this.state.lastId;
+  }
+
+  sinkCursor(sink: string): string | undefined {
+    const v = this.state.dbs.meta.get(`sink:${sink}`) as { id?: unknown } | undefined;
+    return typeof v?.id === 'string' ? v.id : undefined;
+  }
+
+  async saveSinkCursor(sink: string, id: string): Promise<void> {
+    await this.state.dbs.meta.put(`sink:${sink}`, { id });
   }
 
   close(): Promise<void> {
