@@ -86,6 +86,8 @@ export class NatsBus implements Bus {
   private readonly log?: Logger;
   private connecting?: Promise<void>;
   private wake?: () => void;
+  /** Where answers to this hub's requests arrive: `_INBOX_<root>.…` (docs/nats.md). */
+  private readonly inboxPrefix: string;
   /** The servers as printed: credentials in URLs redacted. */
   private readonly shownServers: string;
   private readonly signer?: Signer;
@@ -96,6 +98,7 @@ export class NatsBus implements Bus {
     this.root = opts.root ?? SUBJECT_ROOT;
     this.log = opts.log;
     this.shownServers = redactUrls(opts.servers);
+    this.inboxPrefix = `_INBOX_${this.root}`;
     this.signer = opts.clusterSecret ? createSigner(opts.clusterSecret) : undefined;
     this.drops = createDropReporter(this.log, opts.drops);
     this.limits = opts.recordLimits ?? DEFAULT_LIMITS;
@@ -112,6 +115,8 @@ export class NatsBus implements Bus {
       try {
         const nc = await connect({
           ...natsConnectionOptions(this.opts.servers, this.opts.auth),
+          // Our own inbox prefix, so NATS permissions can keep everyone else off our answers.
+          inboxPrefix: this.inboxPrefix,
           name: this.opts.name ?? 'logwire-hub',
           noEcho: true,
           reconnect: true,
@@ -358,7 +363,7 @@ export class NatsBus implements Bus {
     if (here.ok || here.code !== 'no_responders') return here;
     if (!this.connected || !this.nc) return { ok: false, code: 'disconnected', message: `NATS is not connected (${this.lastError ?? 'connecting'})` };
     // Signed requests name their own inbox: the signature covers it, and the answer's covers it too.
-    const inbox = this.signer ? createInbox() : '';
+    const inbox = this.signer ? createInbox(this.inboxPrefix) : '';
     try {
       const opts = { timeout: timeoutMs, headers: this.signed(subject, inbox, data), ...(inbox ? { noMux: true, reply: inbox } : {}) };
       const msg = await this.nc.request(subject, data, opts);
