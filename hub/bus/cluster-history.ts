@@ -192,10 +192,13 @@ export class ClusterHistory implements History {
     let peerLeft = this.opts.maxPeerAnswerBytes ?? DEFAULT_MAX_PEER_ANSWER_BYTES;
     let after = q.after;
     while (out.length < q.limit) {
-      const maxBytes = budget.take(Math.min(pageBytes, peerLeft));
+      const want = Math.min(pageBytes, peerLeft);
+      const maxBytes = budget.take(want);
+      // Which budget, if any, made this page smaller than a full one.
+      const limitedBy = maxBytes < want ? 'query_budget' : want < pageBytes ? 'peer_budget' : undefined;
       if (maxBytes < MIN_PAGE_BYTES) {
         budget.give(maxBytes);
-        this.answerCut(peer, peerLeft < MIN_PAGE_BYTES ? 'peer_budget' : 'query_budget');
+        this.answerCut(peer, limitedBy ?? 'peer_budget');
         break;
       }
       const limit = Math.min(MAX_PAGE, q.limit - out.length);
@@ -220,6 +223,7 @@ export class ClusterHistory implements History {
       const raw = page.records.length > limit ? page.records.slice(0, limit) : page.records;
       out.push(...checkPeerRecords(raw, limits, (reason) => this.drops.record(reason, subject), keep));
       const last = raw[raw.length - 1] as { id?: unknown } | undefined;
+      if (page.more && raw.length === 0 && limitedBy) this.answerCut(peer, limitedBy); // the next record did not fit what was left
       if (!page.more || typeof last?.id !== 'string') break;
       after = last.id;
     }
