@@ -73,13 +73,15 @@ export const FORMAT_VERSION = 2;
 export const COMPRESSION_THRESHOLD_BYTES = 512;
 
 export { InvalidCursorError } from './bounds.js';
-export { StoreClosedError, StoreCorruptError } from './store-error.js';
+export { StoreClosedError, StoreCorruptError, StoreUnavailableError } from './store-error.js';
 export { isValidId } from '../protocol/ids.js';
 
 /** Opens (creating when missing) the store in `options.dir`. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   mkdirSync(options.dir, { recursive: true });
-  const root = open({ path: join(options.dir, 'store'), maxDbs: 16, noMemInit: true });
+  // eventTurnBatching off: every write is in an explicit root.batch() (writer.ts), and lmdb-js's
+  // implicit per-turn batch promise would otherwise reject unobserved when a commit fails.
+  const root = open({ path: join(options.dir, 'store'), maxDbs: 16, noMemInit: true, eventTurnBatching: false });
   const bin = { encoding: 'binary', keyEncoding: 'binary' } as const;
   const dbs: StoreDbs = {
     root,
@@ -193,6 +195,11 @@ class LmdbStore implements Store {
 
   indexed(): Promise<void> {
     return this.indexer.caughtUp();
+  }
+
+  writable(): { ok: boolean; error?: string } {
+    const e = this.state.writeError;
+    return e ? { ok: false, error: e.message } : { ok: true };
   }
 
   indexLagRecords(): number {

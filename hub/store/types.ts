@@ -76,6 +76,8 @@ export interface Store {
   deleteBefore(tsMs: number): Promise<number>;
   /** Bytes used on disk by the store. */
   diskBytes(): number;
+  /** Whether the last write committed; `error` says why not (disk full…). Reads work either way. */
+  writable(): { ok: boolean; error?: string };
   /** Resolves once every record acked so far is indexed (moved from the log into chunks). */
   indexed(): Promise<void>;
   /** Records acked but not yet indexed (still only in the log; queries read them from there). */
