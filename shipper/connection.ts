@@ -10,6 +10,7 @@ import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type AckFrame, type Welcome
 
 const PING_EVERY_MS = 15_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const CLOSE_WAIT_MS = 150;
 
 export interface ConnectionOptions {
   token: string;
@@ -36,7 +37,7 @@ export interface Connection {
   readonly open: boolean;
   send(frame: Buffer): void;
   terminate(): void;
-  /** Closes with 1000, or gives up after a second. */
+  /** Closes with 1000, or gives up after CLOSE_WAIT_MS (a stopping shipper does not wait for a slow hub). */
   close(): Promise<void>;
 }
 
@@ -115,7 +116,7 @@ export function openConnection(url: string, opts: ConnectionOptions, h: Connecti
         setTimeout(() => {
           sock.terminate();
           res();
-        }, 1000).unref();
+        }, CLOSE_WAIT_MS).unref();
       });
     },
   };

@@ -28,7 +28,7 @@ import { importLegacyState } from './legacy-state.js';
 /** Spooled frames kept in memory (beyond this they are re-read from disk to be sent). */
 const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 /** On close, how long to wait for the acks of what is in flight (SIGTERM must end within 1 s). */
-const DEFAULT_DRAIN_MS = 500;
+const DEFAULT_DRAIN_MS = 300;
 
 export interface ShipperStats {
   shipperId: string;
