@@ -9,7 +9,7 @@
  * `LOGWIRE_<FLAG>` values are read with the programs' shared `envForFlags`.
  */
 import {
-  ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, envForFlags, envName, MAX_PAGE_LIMIT, parseEnvBool, parseSeverityTerm, parseTime, plaintextWarning, readAdminToken, SEVERITIES,
+  ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, envForFlags, envName, MAX_PAGE_LIMIT, compilePattern, parseEnvBool, parseSeverityTerm, parseTime, plaintextWarning, readAdminToken, SEVERITIES,
 } from '../hub/protocol/index.js';
 import { CliError, ExitCode } from './errors.js';
 
@@ -120,14 +120,10 @@ export function parseHubUrl(input: string): { httpUrl: string; wsUrl: string } {
   return { httpUrl: `${secure ? 'https' : 'http'}://${hostPart}`, wsUrl: `${secure ? 'wss' : 'ws'}://${hostPart}` };
 }
 
-/** Checks regex syntax locally, with the hub's `(?i)` prefix; the hub still applies its safety check. */
+/** Checks the pattern locally with the hub's own rules (RE2 syntax, docs/patterns.md). */
 function checkRegex(pattern: string): void {
-  const source = pattern.startsWith('(?i)') ? pattern.slice(4) : pattern;
-  try {
-    new RegExp(source);
-  } catch (err) {
-    throw usage(`--regex "${pattern}" is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
-  }
+  const c = compilePattern(pattern);
+  if (!c.ok) throw usage(`--regex "${pattern}": ${c.message}`);
 }
 
 function resolveToken(args: CliArgs, env: Readonly<Record<string, string>>, ctx: ConfigEnv): string {
