@@ -19,6 +19,7 @@ import { registerHttpIngestRoutes } from './ingest/http.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
+import { openSinks } from './sinks/sinks.js';
 import { registerReceivers, startSocketReceivers } from './receivers/register.js';
 import { registerUiRoutes } from './ui/routes.js';
 
@@ -80,6 +81,17 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   // ctx.history with NATS; /health "bus"; /v1/tail. Closed through ctx.onClose, after ingest.
   const fanout = openFanout(ctx, opts.fanout);
 
+  // Forwarding (hub/sinks/): each sink reads the store after its own cursor; stored records wake them.
+  const sinks = config.sinks.length > 0 ? openSinks(config.sinks, { store, log, registry: ctx.metrics.registry }) : undefined;
+  if (sinks) {
+    const publish = ctx.onStored;
+    ctx.onStored = (records) => {
+      publish(records);
+      sinks.notify();
+    };
+    ctx.sinkStatus = () => sinks.status();
+  }
+
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   registerIngestRoutes(app, ctx);
@@ -95,6 +107,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   try {
     listenSocket = await listen(app, config.host, config.port);
   } catch (err) {
+    await sinks?.close();
     await fanout.close();
     await store.close();
     throw err;
@@ -127,6 +140,7 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
         uWS.us_listen_socket_close(listenSocket);
         await sockets.close();
         await retention?.close();
+        await sinks?.close();
         for (const fn of closers.reverse()) await fn();
         await store.close();
         log.info('hub stopped');

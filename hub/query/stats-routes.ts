@@ -42,6 +42,8 @@ export function statsRoutes(meter: IngestRateMeter): QueryRoute[] {
       last_log_per_service: last,
       logs_per_service_severity: perServiceSeverity,
       ingest_rate: meter.rate(),
+      // Forwarding state is hub-wide: shown to tokens that may read every service.
+      ...(call.hub.sinkStatus && call.principal.services === '*' ? { sinks: call.hub.sinkStatus() } : {}),
     });
   };
   return [{ method: 'get', pattern: '/stats', scope: 'read', handler: getStats }];
