@@ -12,7 +12,9 @@ import { startDemoShippers } from './demo.js';
 import { envForFlags } from './cli-env.js';
 import { runSinksCommand } from './sinks/cli.js';
 
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks'];
+/** NATS credential, TLS and signing flags (docs/nats.md); secrets are best given as LOGWIRE_* env. */
+const NATS_FLAGS = ['nats-creds', 'nats-user', 'nats-password', 'nats-token', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'cluster-secret'];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks', ...NATS_FLAGS];
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'sinks') return runSinksCommand(process.argv.slice(3));
@@ -25,6 +27,14 @@ async function main(): Promise<void> {
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'listen address' })
     .option('data', { type: 'string', default: './data', describe: 'data directory (store, generated admin.token)' })
     .option('nats', { type: 'string', describe: 'NATS server URL(s), comma-separated; omit for the in-process bus' })
+    .option('nats-creds', { type: 'string', describe: 'NATS credentials file (.creds: user JWT + nkey seed)' })
+    .option('nats-user', { type: 'string', describe: 'NATS user name (with --nats-password)' })
+    .option('nats-password', { type: 'string', describe: 'NATS password (prefer LOGWIRE_NATS_PASSWORD: flags show in ps)' })
+    .option('nats-token', { type: 'string', describe: 'NATS token (prefer LOGWIRE_NATS_TOKEN)' })
+    .option('nats-tls-ca', { type: 'string', describe: 'CA certificate (PEM) to verify the NATS server; turns TLS on' })
+    .option('nats-tls-cert', { type: 'string', describe: 'client certificate (PEM) for NATS (with --nats-tls-key)' })
+    .option('nats-tls-key', { type: 'string', describe: 'client private key (PEM) for NATS' })
+    .option('cluster-secret', { type: 'string', describe: 'shared secret: sign what this hub sends over NATS, ignore what is not signed with it (prefer LOGWIRE_CLUSTER_SECRET)' })
     .option('tokens', { type: 'string', describe: 'tokens file (JSON); omit to generate an admin token in the data directory' })
     .option('retention', { type: 'string', describe: 'delete records older than this (event time), e.g. 7d' })
     .option('max-disk', { type: 'string', describe: 'delete oldest records while the store is larger, e.g. 10GB' })
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
     logLevel: argv.logLevel, maxMessageBytes: argv.maxMessageBytes, maxBatchBytes: argv.maxBatchBytes,
     maxInflight: argv.maxInflight, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
     metricsPublic: argv.metricsPublic, sinks: argv.sinks,
+    natsCreds: argv.natsCreds, natsUser: argv.natsUser, natsPassword: argv.natsPassword, natsToken: argv.natsToken,
+    natsTlsCa: argv.natsTlsCa, natsTlsCert: argv.natsTlsCert, natsTlsKey: argv.natsTlsKey, clusterSecret: argv.clusterSecret,
     forward: argv.forward, forwardSharedKey: argv.forwardSharedKey, syslogTcp: argv.syslogTcp, syslogUdp: argv.syslogUdp,
   });
   const hub = await startHub(config);

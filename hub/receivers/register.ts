@@ -9,6 +9,7 @@ import { registerLokiRoutes } from './loki/route.js';
 import { registerOtlpRoutes } from './otlp/route.js';
 import { registerElasticsearchRoutes } from './elasticsearch/route.js';
 import { startForwardReceiver } from './forward/server.js';
+import { startSyslogTcp, startSyslogUdp } from './syslog/server.js';
 
 export function registerReceivers(app: TemplatedApp, ctx: HubContext): void {
   registerLokiRoutes(app, ctx);
@@ -32,6 +33,8 @@ export async function startSocketReceivers(ctx: HubContext): Promise<SocketRecei
     if (config.forwardPort !== undefined) {
       running.push({ name: 'forward', ...(await startForwardReceiver(ctx, { host: config.host, port: config.forwardPort, sharedKey: config.forwardSharedKey })) });
     }
+    if (config.syslogTcpPort !== undefined) running.push({ name: 'syslog-tcp', ...(await startSyslogTcp(ctx, config.host, config.syslogTcpPort)) });
+    if (config.syslogUdpPort !== undefined) running.push({ name: 'syslog-udp', ...(await startSyslogUdp(ctx, config.host, config.syslogUdpPort)) });
   } catch (err) {
     await closeAll();
     throw new HubError('HUB_ERR_CONFIG', `cannot start a receiver: ${(err as Error).message}; pick another port`);

@@ -47,3 +47,14 @@ export async function metricValue(hub: TestHub, name: string, labels: Record<str
   }
   return 0;
 }
+
+/**
+ * Waits until a /metrics sample reaches `atLeast` and returns it (a request's counters are
+ * bumped just after its records become visible, so a read right after may be early).
+ */
+export function waitForMetric(hub: TestHub, name: string, labels: Record<string, string>, atLeast: number): Promise<number> {
+  return waitFor(async () => {
+    const v = await metricValue(hub, name, labels);
+    return v >= atLeast ? v : undefined;
+  }, { what: `${name}${JSON.stringify(labels)} >= ${atLeast}` }).catch(() => metricValue(hub, name, labels));
+}

@@ -4,7 +4,7 @@ import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import pinoElastic from 'pino-elasticsearch';
 import type { TestHub } from '../../helpers/hub.js';
-import { RECEIVER_TOKEN, eventTime, getLogs, metricValue, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
+import { RECEIVER_TOKEN, eventTime, getLogs, waitForMetric, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
 
 let hub: TestHub;
 afterEach(async () => {
@@ -82,7 +82,7 @@ describe('elasticsearch receiver', () => {
     expect(answer.items.map((i: Record<string, { status: number }>) => Object.values(i)[0].status)).toEqual([201, 400, 400]);
     const logs = await getLogs(hub, { service: 'system' });
     expect(logs).toMatchObject([{ message: 'sshd started', timestamp: '2026-01-01T00:00:00.250Z', fields: { fromhost: 'gw' } }]);
-    expect(await metricValue(hub, 'logwire_receiver_stored_records_total', { protocol: 'elasticsearch' })).toBe(1);
+    expect(await waitForMetric(hub, 'logwire_receiver_stored_records_total', { protocol: 'elasticsearch' }, 1)).toBe(1);
   });
 
   it('elasticsearch receiver - every answer under /es carries X-Elastic-Product, errors included', async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { FluentClient, EventTime } from '@fluent-org/logger';
 import type { TestHub } from '../../helpers/hub.js';
 import { freePort, spawnHub, tempDir, type HubProcess } from '../../helpers/hub.js';
-import { eventTime, getLogs, metricValue, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
+import { eventTime, getLogs, waitForMetric, metricValue, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let hub: TestHub | undefined;
@@ -52,7 +52,7 @@ describe('forward receiver', () => {
       expect(logs[1]).toMatchObject({ timestamp: new Date(t.getTime() + 1).toISOString(), message: 'from docker', fields: { container_id: 'abc', source: 'stdout' } });
       // A record's own time key wins over the entry time; its service key over the tag.
       expect(await getLogs(hub, { service: 'billing' })).toMatchObject([{ message: 'own service', timestamp: '2026-01-01T00:00:00.321Z' }]);
-      expect(await metricValue(hub, 'logwire_receiver_stored_records_total', { protocol: 'forward' })).toBe(3);
+      expect(await waitForMetric(hub, 'logwire_receiver_stored_records_total', { protocol: 'forward' }, 3)).toBe(3);
     });
   }
 
