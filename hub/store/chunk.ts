@@ -22,19 +22,42 @@
  *   40 bitmap: 2^log2 bits
  */
 import { decode, encode } from '../protocol/codec.js';
+import { epochToMs } from '../protocol/time.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Sketch } from './trigram.js';
 import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
 import type { Cursor } from './varint.js';
-import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+import { readVarint, unzigzag, writeVarint, zigzag } from './varint.js';
+import { FLAG_FIELDS, FLAG_TRUNCATED, LogView, encodeLogValue } from './log.js';
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;
 /** Bytes before the bitmap in a chunk meta value. */
 export const META_HEADER_BYTES = 40;
-const FLAG_TRUNCATED = 1;
-const FLAG_FIELDS = 2;
+
+/**
+ * Event times as stored. Hubs before the time window (docs/time.md) stored µs and ns epochs as if
+ * they were ms; every valid ms time is below 1e14, so a larger value is such a legacy time, read
+ * back by magnitude. Chunk metas of those chunks get bounds that cover the corrected times.
+ */
+const LEGACY_TS_FROM = 1e14;
+
+function storedTs(ts: number): number {
+  return ts < LEGACY_TS_FROM ? ts : (epochToMs(ts) ?? ts);
+}
+
+/**
+ * The next raw time after `prev`, given a zigzag delta of 2^53 or more: only legacy chunks hold
+ * one, and there the float lost the zigzag's sign bit. Take the sign that lands nearer `prev`.
+ */
+function legacyStep(prev: number, z: number): number {
+  const up = prev + z / 2;
+  const down = prev - z / 2;
+  if (down < 0) return up;
+  const p = storedTs(prev);
+  return Math.abs(storedTs(up) - p) <= Math.abs(storedTs(down) - p) ? up : down;
+}
 
 const SCRATCH_KEEP_BYTES = 1 << 20;
 let scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES);
@@ -60,11 +83,25 @@ export interface EncodedChunk {
 
 /**
  * Encodes the records at `positions` (increasing lseq offsets into `records`, the whole group)
- * and fills the chunk's trigram bitmap and, when given, the group's.
+ * and fills the chunk's trigram bitmap and, when given, the group's. (Used for rewrites; new
+ * chunks come straight from the log, `encodeChunkFromLog`.)
  */
 export function encodeChunk(records: readonly ValidRecord[], positions: readonly number[], rts: number, group?: Sketch): EncodedChunk {
-  const n = positions.length;
+  const picked = positions.map((p) => records[p]);
+  const view = new LogView(encodeLogValue(rts, picked, new Uint32Array(picked.length)));
+  return encodeChunkFromLog(view, picked.map((_, i) => i), positions, group);
+}
+
+/**
+ * Encodes log records `idx` (indexes into `view`) as one chunk whose records have group offsets
+ * `offsets` (increasing). Message and fields bytes are copied, never decoded; the trigram bitmaps
+ * are computed over the copied message bytes.
+ */
+export function encodeChunkFromLog(view: LogView, idx: readonly number[], offsets: readonly number[], group?: Sketch): EncodedChunk {
+  const n = idx.length;
   if (ranges.length < n * 2) ranges = new Int32Array(n * 2);
+  const src = view.buf;
+  const vpos = view.pos;
   let pos = 0;
   ensure(0, 16);
   scratch[pos++] = CHUNK_FORMAT;
@@ -74,43 +111,44 @@ export function encodeChunk(records: readonly ValidRecord[], positions: readonly
   let minTs = Infinity;
   let maxTs = -Infinity;
   let textBytes = 0;
-  for (let i = 0; i < n; i++) {
-    const off = positions[i];
-    const r = records[off];
-    const fields = r.fields ? encode(r.fields) : undefined;
-    const maxMsg = r.message.length * 3;
-    const width = maxMsg < 128 ? 1 : maxMsg < 16384 ? 2 : varintWidth(maxMsg);
-    ensure(pos, 24 + width + maxMsg + (fields ? fields.length + 8 : 0));
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    const off = offsets[k];
+    const ts = view.ts[i];
+    const ms = vpos[i * 4];
+    const len = vpos[i * 4 + 1] - ms;
+    const fieldsLen = vpos[i * 4 + 3] - vpos[i * 4 + 2];
+    ensure(pos, 40 + len + fieldsLen);
     const dOff = off - prevOff;
     if (dOff < 128) scratch[pos++] = dOff;
     else pos = writeVarint(scratch, pos, dOff);
-    const dTs = zigzag(r.ts - prevTs);
+    const dTs = zigzag(ts - prevTs);
     if (dTs < 128) scratch[pos++] = dTs;
     else pos = writeVarint(scratch, pos, dTs);
-    scratch[pos++] = (r.truncated ? FLAG_TRUNCATED : 0) | (fields ? FLAG_FIELDS : 0);
-    const start = pos + width;
-    const len = scratch.write(r.message, start, 'utf8');
-    if (width === 1) scratch[pos] = len;
-    else writeVarintPadded(scratch, pos, len, width);
-    ranges[i * 2] = start;
-    ranges[i * 2 + 1] = start + len;
-    pos = start + len;
+    const flags = view.flags[i];
+    scratch[pos++] = flags;
+    if (len < 128) scratch[pos++] = len;
+    else pos = writeVarint(scratch, pos, len);
+    src.copy(scratch, pos, ms, ms + len);
+    ranges[k * 2] = pos;
+    ranges[k * 2 + 1] = pos + len;
+    pos += len;
     textBytes += len;
-    if (fields) {
-      pos = writeVarint(scratch, pos, fields.length);
-      fields.copy(scratch, pos);
-      pos += fields.length;
+    if (flags & FLAG_FIELDS) {
+      pos = writeVarint(scratch, pos, fieldsLen);
+      src.copy(scratch, pos, vpos[i * 4 + 2], vpos[i * 4 + 3]);
+      pos += fieldsLen;
     }
     prevOff = off;
-    prevTs = r.ts;
-    if (r.ts < minTs) minTs = r.ts;
-    if (r.ts > maxTs) maxTs = r.ts;
+    prevTs = ts;
+    if (ts < minTs) minTs = ts;
+    if (ts > maxTs) maxTs = ts;
   }
   const value = Buffer.from(scratch.subarray(0, pos));
   if (scratch.length > SCRATCH_KEEP_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES); // give back a rare huge chunk's buffer
   const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
-  for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
-  const meta = encodeMeta({ n, minTs, maxTs, rts, firstOffsetBound: Math.min(positions[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);
+  for (let k = 0; k < n; k++) addTrigrams(value, ranges[k * 2], ranges[k * 2 + 1], sketch, group);
+  const meta = encodeMeta({ n, minTs, maxTs, rts: view.rts, firstOffsetBound: Math.min(offsets[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);
   return { value, meta, n, minTs, maxTs, sketch };
 }
 
@@ -151,14 +189,15 @@ export class ChunkView {
     let ts = 0;
     for (let i = 0; i < n; i++) {
       off += readVarint(buf, c);
-      ts += unzigzag(readVarint(buf, c));
+      const z = readVarint(buf, c);
+      ts = z < 2 ** 53 ? ts + unzigzag(z) : legacyStep(ts, z);
       if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
       const flags = buf[c.pos++];
       const len = readVarint(buf, c);
       const end = c.pos + len;
       if (end > buf.length) throw new RangeError('message runs past the end of the chunk');
       this.offsets[i] = off;
-      this.ts[i] = ts;
+      this.ts[i] = storedTs(ts);
       this.flags[i] = flags;
       this.pos[i * 4] = c.pos;
       this.pos[i * 4 + 1] = end;
@@ -249,10 +288,13 @@ export function decodeMeta(v: Uint8Array): ChunkMeta {
   if (b.length < META_HEADER_BYTES || b[0] !== META_FORMAT || b[1] < 3 || b[1] > 24 || b.length !== META_HEADER_BYTES + 2 ** (b[1] - 3)) {
     throw new StoreCorruptError('chunk meta has a bad header or size');
   }
+  let minTs = b.readDoubleLE(8);
+  let maxTs = b.readDoubleLE(16);
+  if (maxTs >= LEGACY_TS_FROM) [minTs, maxTs] = [Math.min(minTs, 1e11), LEGACY_TS_FROM]; // see storedTs
   return {
     n: b.readUInt32LE(4),
-    minTs: b.readDoubleLE(8),
-    maxTs: b.readDoubleLE(16),
+    minTs,
+    maxTs,
     rts: b.readDoubleLE(24),
     firstOffsetBound: b.readUInt16LE(2),
     lastOffset: b.readUInt32LE(32),

@@ -6,7 +6,8 @@
  * `groups` are walked in order and each group's chunks merged lazily (group-walk.ts). Either way a
  * chunk is read only if its meta (event-time range, trigram bitmap) says it can match, its whole
  * text is prefiltered before any record is parsed, and only records that are yielded become
- * objects (chunk-read.ts). Abandoning the generator costs nothing beyond the chunk in hand. */
+ * objects (chunk-read.ts). Records not yet indexed are read from the log tail (log-tail.ts).
+ * Abandoning the generator costs nothing beyond the chunk in hand. */
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
@@ -16,6 +17,7 @@ import type { Batch, Matcher } from './chunk-read.js';
 import { chunkCanMatch, loadChunk, matcher } from './chunk-read.js';
 import { walkGroups } from './group-walk.js';
 import { chunkKey, parseChunkKey } from './keys.js';
+import { scanTail } from './log-tail.js';
 import type { StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import type { QueryOptions } from './types.js';
@@ -32,12 +34,27 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   const cands = state.streams.candidates(f);
   if (cands.length === 0) return;
   const m = matcher(f);
-  const src = cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, b, m, desc) : walkGroups(state, cands, b, m, desc);
+  // Below `indexed` records are in chunks; above, in the log tail (log-tail.ts). Both taken now.
+  const indexedLseq = state.indexed;
+  const tail = state.tail.slice();
+  const fromChunks = (lo: number, hi: number): Iterable<WireRecord> => {
+    const bb = { ...b, lo, hi };
+    if (lo >= hi) return [];
+    return cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, bb, m, desc) : walkGroups(state, cands, bb, m, desc);
+  };
+  const older = fromChunks(b.lo, Math.min(b.hi, indexedLseq));
+  const newer = scanTail(state, tail, cands, { ...b, lo: Math.max(b.lo, indexedLseq) }, m, desc, fromChunks);
+  const src = desc ? chain(newer, older) : chain(older, newer);
   let n = 0;
   for (const r of src) {
     yield r;
     if (++n >= limit) return;
   }
+}
+
+function* chain<T>(a: Iterable<T>, b: Iterable<T>): Generator<T> {
+  yield* a;
+  yield* b;
 }
 
 /** One stream's matching chunks in order. */

@@ -1,8 +1,10 @@
 /**
  * The open store's shared state: LMDB handles and the in-memory mirrors every module reads
- * (stream table, lseq/rts clocks, durable shipper seqs). Only the writer mutates it.
+ * (stream table, lseq/rts clocks, durable shipper seqs, the unindexed log tail). Only the writer
+ * (and the indexer, through writer steps) mutates it.
  */
 import type { Database, RootDatabase } from 'lmdb';
+import type { LogGroup } from './group.js';
 import type { StreamTable } from './streams.js';
 
 /** The LMDB databases of one store (layout in store.ts). */
@@ -16,6 +18,8 @@ export interface StoreDbs {
   gtri: Database<Buffer, Buffer>;
   ctri: Database<Buffer, Buffer>;
   shippers: Database<number, string>;
+  /** The write-ahead log of commit groups not yet indexed (log.ts). */
+  log: Database<Buffer, Buffer>;
 }
 
 /** Everything the store's modules share while it is open. */
@@ -33,6 +37,12 @@ export interface StoreState {
   lastId: string | undefined;
   /** Highest durable seq per shipper id. */
   shippers: Map<string, number>;
+  /** First lseq not yet indexed: every record below it is in chunks, every one above in the log. */
+  indexed: number;
+  /** Committed log groups not yet indexed, in lseq order (all have first ≥ `indexed`). */
+  tail: LogGroup[];
+  /** Set when the last commit failed (disk full…), cleared by the next one that succeeds. */
+  writeError?: Error;
 }
 
 /** One write to apply inside a commit: `value` undefined means remove. */

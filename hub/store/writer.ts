@@ -1,6 +1,6 @@
 /**
  * Group commit. Appends from every connection queue here; one LMDB write transaction (`root.batch`)
- * takes everything queued, and while its commit is in flight new appends accumulate for the next
+ * takes everything queued (as one log value, group.ts), and while its commit is in flight new appends accumulate for the next
  * one. With lmdb-js `overlappingSync` a commit resolves before fsync, so each group's appends
  * resolve only after `root.flushed` (the fsync of that commit or a later one) — never earlier.
  * The next group may commit while the previous one is still flushing (pipelined, still in order),
@@ -12,8 +12,9 @@
  * nothing and resolves `{duplicate: true}` once the group holding the higher seq is durable
  * (or rejects if that group failed, so the shipper retries).
  *
- * Other writers (retention) submit `steps`: a prepare function run just before a transaction is
- * opened, whose ops join that transaction. All preparation happens before `batch()` so a throw never
+ * Other writers submit `steps`: a prepare function run just before a transaction is opened, whose
+ * ops join that transaction. Index steps (indexer.ts) join the next transaction whatever is in
+ * flight; maintenance steps (retention) wait until no commit is in flight. All preparation happens before `batch()` so a throw never
  * leaves half a transaction queued.
  */
 import type { ValidRecord } from '../protocol/record.js';
@@ -21,7 +22,7 @@ import type { AppendResult, BatchOrigin } from './types.js';
 import type { BuiltGroup, PendingAppend } from './group.js';
 import { buildGroup } from './group.js';
 import type { Op, StoreState } from './state.js';
-import { StoreClosedError } from './store-error.js';
+import { StoreClosedError, storeWriteError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { StreamTable } from './streams.js';
 
@@ -58,6 +59,8 @@ export interface StepPlan<T> {
 }
 
 interface Step {
+  /** Index steps join any transaction; maintenance steps (retention) wait until no commit is in flight. */
+  anytime: boolean;
   prepare(): StepPlan<unknown>;
   resolve(v: unknown): void;
   reject(err: unknown): void;
@@ -84,7 +87,8 @@ export class GroupWriter {
   private inflight = new Set<Promise<unknown>>();
   closed = false;
 
-  constructor(private readonly state: StoreState) {}
+  /** `onLogged` runs after each commit that appended a group to the log (the indexer's cue). */
+  constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined) {}
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreClosedError());
@@ -108,10 +112,10 @@ export class GroupWriter {
   }
 
   /** Runs `prepare` at the start of the next transaction; resolves with its result once committed. */
-  step<T>(prepare: () => StepPlan<T>): Promise<T> {
+  step<T>(prepare: () => StepPlan<T>, anytime = false): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
-      this.steps.push({ prepare, resolve: resolve as (v: unknown) => void, reject });
+      this.steps.push({ anytime, prepare, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -137,7 +141,9 @@ export class GroupWriter {
 
   /** Idle: go. One commit in flight: only for a big enough queue. Steps run only when idle. */
   private canFlush(): boolean {
-    if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || this.dirty.size > 0;
+    // Counters left dirty by a failed commit ride along with the next append or step, so a full
+    // disk does not turn into a loop of failing commits.
+    if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || (this.dirty.size > 0 && !this.state.writeError);
     return this.commitsInFlight < MAX_COMMITS_IN_FLIGHT && this.queuedRecords >= PIPELINE_MIN_RECORDS;
   }
 
@@ -145,8 +151,8 @@ export class GroupWriter {
     if (!this.canFlush()) return;
     const items = this.takeGroup();
     const idle = this.commitsInFlight === 0;
-    const steps = idle ? this.steps : [];
-    if (idle) this.steps = [];
+    const steps = idle ? this.steps : this.steps.filter((st) => st.anytime);
+    this.steps = idle ? [] : this.steps.filter((st) => !st.anytime);
     const { dbs } = this.state;
 
     let built: BuiltGroup;
@@ -182,12 +188,14 @@ export class GroupWriter {
     this.commitsInFlight++;
     const commit = dbs.root.batch(() => {
       for (const op of ops) {
-        if (op.value === undefined) op.db.remove(op.key);
-        else op.db.put(op.key, op.value);
+        const w = op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value);
+        // The batch's promise reports failure; a write's own promise must not also go unhandled.
+        if (w && typeof (w as Promise<unknown>).then === 'function') (w as Promise<unknown>).then(undefined, () => undefined);
       }
     });
     const done = commit.then(
       () => {
+        this.state.writeError = undefined; // the disk takes writes (again)
         for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
         this.commitsInFlight--;
         this.afterCommit();
@@ -195,21 +203,29 @@ export class GroupWriter {
           for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
           this.clearPending(items);
         };
+        // Visible to queries from the commit on (log-tail.ts); acked only once flushed.
+        if (built.log) {
+          this.state.tail.push(built.log);
+          this.onLogged();
+        }
         return dbs.root.flushed.then(
           () => {
             if (built.lastId !== undefined) this.state.lastId = built.lastId;
             committed();
             for (const it of items) it.durable.resolve();
           },
-          (err: unknown) => {
+          (cause: unknown) => {
             // Committed (visible) but the fsync failed: no ack, yet dedupe must remember the seqs,
             // so the shipper's retry is acked as a duplicate instead of being stored twice.
+            const err = (this.state.writeError = storeWriteError(cause));
             committed();
             for (const it of items) it.durable.reject(err);
           },
         );
       },
-      (err: unknown) => {
+      (cause: unknown) => {
+        // Disk full, map full, I/O error: reported as HUB_ERR_STORE_UNAVAILABLE until a commit succeeds.
+        const err = (this.state.writeError = storeWriteError(cause));
         built.undo();
         for (const p of plans) {
           p.plan?.undo?.();
