@@ -10,6 +10,7 @@
  * live, `G`, or scrolling back to the bottom — shows it.
  */
 import { noticeRow, recordRow } from './record-row.js';
+import { markFirstRecords } from './text.js';
 import type { LogRecord } from './types.js';
 
 export type PauseReason = 'scroll' | 'selection' | 'key' | 'button';
@@ -156,6 +157,7 @@ export class LiveList {
     }
     this.queue.splice(0, n);
     this.root.append(frag);
+    markFirstRecords();
     const excess = this.root.childElementCount - this.cap;
     if (excess > 0) {
       const range = document.createRange();
