@@ -62,7 +62,9 @@ describe('ui/live', () => {
       expect(await column(page, '#live-rows', 'host')).toEqual(['box-7', 'box-7']);
       expect(problems).toEqual([]);
     } finally {
+      const exited = new Promise((r) => shipper.once('exit', r));
       shipper.kill('SIGTERM');
+      await exited;
       await context.close();
       rmSync(dir, { recursive: true, force: true });
     }
