@@ -19,7 +19,8 @@ import { registerHttpIngestRoutes } from './ingest/http.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
-import { registerReceivers } from './receivers/register.js';
+import { openSinks } from './sinks/sinks.js';
+import { registerReceivers, startSocketReceivers } from './receivers/register.js';
 import { registerUiRoutes } from './ui/routes.js';
 
 export interface Hub {
@@ -28,6 +29,8 @@ export interface Hub {
   /** Base URL, e.g. http://127.0.0.1:7070 */
   url: string;
   ctx: HubContext;
+  /** Ports of the TCP/UDP receivers that are on (forward, syslog-tcp, syslog-udp). */
+  receiverPorts: Record<string, number>;
   /** Where the generated admin token is, when no tokens file is used. */
   adminTokenPath?: string;
   close(): Promise<void>;
@@ -78,6 +81,17 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   // ctx.history with NATS; /health "bus"; /v1/tail. Closed through ctx.onClose, after ingest.
   const fanout = openFanout(ctx, opts.fanout);
 
+  // Forwarding (hub/sinks/): each sink reads the store after its own cursor; stored records wake them.
+  const sinks = config.sinks.length > 0 ? openSinks(config.sinks, { store, log, registry: ctx.metrics.registry }) : undefined;
+  if (sinks) {
+    const publish = ctx.onStored;
+    ctx.onStored = (records) => {
+      publish(records);
+      sinks.notify();
+    };
+    ctx.sinkStatus = () => sinks.status();
+  }
+
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   registerIngestRoutes(app, ctx);
@@ -93,11 +107,21 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   try {
     listenSocket = await listen(app, config.host, config.port);
   } catch (err) {
+    await sinks?.close();
     await fanout.close();
     await store.close();
     throw err;
   }
   const port = uWS.us_socket_local_port(listenSocket);
+  let sockets: Awaited<ReturnType<typeof startSocketReceivers>>;
+  try {
+    sockets = await startSocketReceivers(ctx);
+  } catch (err) {
+    uWS.us_listen_socket_close(listenSocket);
+    for (const fn of closers.reverse()) await fn();
+    await store.close();
+    throw err;
+  }
   const retention = config.retentionMs || config.maxDiskBytes
     ? startRetention(store, { maxAgeMs: config.retentionMs, maxDiskBytes: config.maxDiskBytes, intervalMs: config.retentionIntervalMs, log })
     : undefined;
@@ -109,11 +133,14 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
     port,
     url: `${scheme}://${config.host}:${port}`,
     ctx,
+    receiverPorts: sockets.ports,
     adminTokenPath,
     close() {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket);
+        await sockets.close();
         await retention?.close();
+        await sinks?.close();
         for (const fn of closers.reverse()) await fn();
         await store.close();
         log.info('hub stopped');

@@ -27,6 +27,8 @@ export interface HubContext {
   history: History;
   /** Registers work to do when the hub stops (before the store closes), e.g. closing sockets. */
   onClose: (fn: () => void | Promise<void>) => void;
+  /** Forwarding sinks' state for /stats (`sinks` key); undefined when none are configured. */
+  sinkStatus?: () => import('./sinks/sink.js').SinkStatus[];
   /** Extra sections for /health (e.g. the bus): name → state with an `ok` flag. */
   healthChecks: Map<string, () => { ok: boolean; [k: string]: unknown }>;
 }

@@ -185,15 +185,22 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
     { ...cfg.send, shipperId, host: cfg.host },
     spool,
     {
-      onWelcome(w) {
+      onWelcome(w, url) {
         if (w.max_batch_bytes > 0) {
           hubMaxBatchBytes = w.max_batch_bytes;
           batcher.setMaxBytes(Math.floor(w.max_batch_bytes * 0.8));
         }
         if (w.acked > seq) {
-          log.warn(`hub says seq ${w.acked} is stored for shipper ${shipperId}, above our ${seq}; continuing above it`);
-          seq = w.acked;
+          // We never sent that seq: another client uses our shipper id (or the hub's state is not
+          // ours). Trusting it would drop every spooled batch at or below it as "already stored".
+          log.error(
+            `hub ${url} says batch ${w.acked} of shipper ${shipperId} is stored, but this shipper never sent above ${seq}: another client may be using this shipper id. ` +
+              `Nothing is discarded: ${spool.entries.length} batch(es) stay in the spool in ${cfg.stateDir} and sending is retried. ` +
+              `Check that no other shipper runs with a copy of this state directory; to ship under a new id, stop this shipper and delete ${join(cfg.stateDir, 'shipper.id')}.`,
+          );
+          return false;
         }
+        return true;
       },
       onAcked,
       onAuthRejected(url, status) {

@@ -25,7 +25,8 @@ export interface SenderOptions {
 export type LinkState = 'connecting' | 'connected' | 'down';
 
 export interface SenderEvents {
-  onWelcome(w: WelcomeFrame, url: string): void;
+  /** False: the welcome cannot be trusted (see pipeline.ts); the connection is dropped and retried later. */
+  onWelcome(w: WelcomeFrame, url: string): boolean;
   /** `done` = spool entries that now form a fully acked prefix (possibly empty). */
   onAcked(done: SpoolEntry[], ack: AckFrame | undefined): void;
   /** The hub refused the token (HTTP 401/403) before any successful connection. */
@@ -155,12 +156,15 @@ export function createSender(opts: SenderOptions, spool: Spool, ev: SenderEvents
         clearTimeout(helloTimer);
         window = Math.max(1, Number(f.max_inflight) || 1);
         const acked = Number(f.acked) || 0;
+        if (!ev.onWelcome(f, url)) {
+          sock.terminate();
+          return;
+        }
         if (state === 'down') ev.info(`connected to hub ${url} after ${Math.round((Date.now() - downSince) / 1000)} s; sending ${spool.entries.length} spooled batch(es)`);
         else ev.info(`connected to hub ${url} (hub id ${f.hub})`);
         state = 'connected';
         everConnected = true;
         attempt = 0;
-        ev.onWelcome(f, url);
         if (acked > 0) ev.onAcked(spool.ack(acked, true), undefined);
         lastSent = acked;
         pump();

@@ -11,14 +11,26 @@
  *   without bound); the per-subject counters still advance, so other hubs count what they missed.
  * - Subscriptions made before the first connection are applied once it is up; nats.js replays
  *   them on every reconnect.
+ * - NATS is not trusted (docs/nats.md): credentials come from flags (nats-auth.ts) and are never
+ *   printed (URLs are redacted); with a cluster secret every message sent is signed and every
+ *   message received must be (signing.ts); records are validated as ingest validates
+ *   (peer-input.ts); every callback from nats.js is guarded, so nothing received can throw into
+ *   the event loop. What is refused is counted and logged (drops.ts).
  */
-import { connect, headers, ErrorCode, Events, NatsError, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { connect, createInbox, headers, Events, nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log.js';
 import type { WireRecord } from '../protocol/frames.js';
+import { DEFAULT_LIMITS, type ValidationLimits } from '../protocol/record.js';
 import { SUBJECT_ROOT } from '../protocol/subjects.js';
 import { LocalBus } from './local-bus.js';
 import { decodeEnvelope, encodeEnvelopes, groupBySubject, LossTracker } from './envelope.js';
 import type { Bus, BusEvent, BusReply, BusStatus, BusSubscription, RecordsHandler, RequestHandler } from './bus.js';
+import { createDropReporter, type BusDropCounters, type DropReporter } from './drops.js';
+import { natsConnectionOptions, type NatsAuthOptions } from './nats-auth.js';
+import { describeNatsError, replyError } from './nats-errors.js';
+import { checkPeerRecords, PeerRejectReason, recordFitsSubject } from './peer-input.js';
+import { redactUrls } from './redact.js';
+import { createSigner, SIGNATURE_HEADER, type Signer } from './signing.js';
 
 export interface NatsBusOptions {
   /** NATS server URLs, comma-separated. */
@@ -33,37 +45,20 @@ export interface NatsBusOptions {
   connectTimeoutMs?: number;
   /** Ping interval; a dead server is noticed after about `pingIntervalMs * 2`; default 5000 ms. */
   pingIntervalMs?: number;
+  /** Credentials and TLS for the connection. */
+  auth?: NatsAuthOptions;
+  /** `--cluster-secret`: sign everything sent, ignore whatever is not signed with it. */
+  clusterSecret?: string;
+  /** Limits records received from NATS are held to (this hub's ingest limits). */
+  recordLimits?: ValidationLimits;
+  /** Where counts of refused messages and records go (metrics). */
+  drops?: BusDropCounters;
   log?: Logger;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Set on an answer whose payload is an error message (UTF-8) instead of a reply. */
 const ERROR_HEADER = 'Logwire-Error';
-
-/** Turns anything nats.js throws into a sentence for a person (codes stay inside this module). */
-export function describeNatsError(err: unknown): string {
-  if (err instanceof NatsError) {
-    switch (err.code) {
-      case ErrorCode.ConnectionRefused: return 'connection refused (is nats-server running?)';
-      case ErrorCode.ConnectionTimeout: return 'connection timed out';
-      case ErrorCode.AuthorizationViolation: case ErrorCode.BadAuthentication: return 'NATS refused our credentials';
-      default: return `${err.code}: ${err.message}`;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function replyError(err: unknown, subject: string, timeoutMs: number): BusReply & { ok: false } {
-  if (err instanceof NatsError) {
-    switch (err.code) {
-      case ErrorCode.NoResponders: return { ok: false, code: 'no_responders', message: `nothing answers on ${subject}` };
-      case ErrorCode.Timeout: return { ok: false, code: 'timeout', message: `no reply on ${subject} within ${timeoutMs} ms` };
-      case ErrorCode.MaxPayloadExceeded: return { ok: false, code: 'too_large', message: 'the request is over the NATS max_payload' };
-      case ErrorCode.ConnectionClosed: case ErrorCode.ConnectionDraining: return { ok: false, code: 'closed', message: 'the NATS connection is closed' };
-      case ErrorCode.Disconnect: return { ok: false, code: 'disconnected', message: 'NATS disconnected during the request' };
-    }
-  }
-  return { ok: false, code: 'failed', message: describeNatsError(err) };
-}
 
 interface NatsSubSpec {
   pattern: string;
@@ -91,10 +86,19 @@ export class NatsBus implements Bus {
   private readonly log?: Logger;
   private connecting?: Promise<void>;
   private wake?: () => void;
+  /** The servers as printed: credentials in URLs redacted. */
+  private readonly shownServers: string;
+  private readonly signer?: Signer;
+  private readonly drops: DropReporter;
+  private readonly limits: ValidationLimits;
 
   constructor(private readonly opts: NatsBusOptions) {
     this.root = opts.root ?? SUBJECT_ROOT;
     this.log = opts.log;
+    this.shownServers = redactUrls(opts.servers);
+    this.signer = opts.clusterSecret ? createSigner(opts.clusterSecret) : undefined;
+    this.drops = createDropReporter(this.log, opts.drops);
+    this.limits = opts.recordLimits ?? DEFAULT_LIMITS;
     this.local = new LocalBus({ root: this.root, onHandlerError: (err) => this.log?.warn({ err }, 'bus subscriber failed') });
     this.connecting = this.connectLoop();
   }
@@ -107,7 +111,7 @@ export class NatsBus implements Bus {
       attempts++;
       try {
         const nc = await connect({
-          servers: this.opts.servers.split(',').map((s) => s.trim()),
+          ...natsConnectionOptions(this.opts.servers, this.opts.auth),
           name: this.opts.name ?? 'logwire-hub',
           noEcho: true,
           reconnect: true,
@@ -124,9 +128,11 @@ export class NatsBus implements Bus {
         this.attach(nc, attempts > 1);
         return;
       } catch (err) {
-        const why = describeNatsError(err);
+        let why = describeNatsError(err);
+        const tls = this.opts.auth?.tlsCaFile || this.opts.auth?.tlsCertFile;
+        if (tls && why === 'connection timed out' && !this.opts.auth?.tlsCertFile) why += ' (a NATS server that verifies clients waits for a certificate: --nats-tls-cert/--nats-tls-key)';
         if (attempts === 1 || why !== this.lastError) {
-          this.log?.warn({ nats: this.opts.servers, error: why }, 'NATS is unreachable; the hub runs and stores records, cross-hub fan-out waits; retrying in the background');
+          this.log?.warn({ nats: this.shownServers, error: why }, 'NATS is unreachable; the hub runs and stores records, cross-hub fan-out waits; retrying in the background');
         }
         this.lastError = why;
         await new Promise<void>((r) => {
@@ -161,6 +167,14 @@ export class NatsBus implements Bus {
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
+    try {
+      await this.followStatus(nc);
+    } catch (err) {
+      this.log?.warn({ error: describeNatsError(err) }, 'NATS status stream failed');
+    }
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
     let downSinceMs = Date.now();
     for await (const s of nc.status()) {
       if (this.closed) return;
@@ -200,10 +214,39 @@ export class NatsBus implements Bus {
   private natsSubscribe(spec: NatsSubSpec): void {
     if (!this.nc || spec.sub) return;
     try {
-      spec.sub = this.nc.subscribe(spec.pattern, { callback: (err, msg) => { if (!err && spec.active) spec.onMsg(msg); } });
+      spec.sub = this.nc.subscribe(spec.pattern, { callback: (err, msg) => { if (!err && spec.active) this.guarded(spec, msg); } });
     } catch (err) {
       this.log?.warn({ subject: spec.pattern, error: describeNatsError(err) }, 'NATS subscribe failed');
     }
+  }
+
+  /** Runs a subscription's handler on one message; nothing it throws reaches nats.js. */
+  private guarded(spec: NatsSubSpec, msg: Msg): void {
+    try {
+      spec.onMsg(msg);
+    } catch (err) {
+      this.drops.message('handler_error', spec.pattern);
+      this.log?.debug({ err, subject: spec.pattern }, 'a bus handler failed on a message from NATS');
+    }
+  }
+
+  // ---- signing ------------------------------------------------------------------------------
+
+  /** Headers for a message we send: the signature, when a cluster secret is set. */
+  private signed(subject: string, reply: string, data: Uint8Array, h?: MsgHdrs): MsgHdrs | undefined {
+    if (!this.signer) return h;
+    const out = h ?? headers();
+    out.set(SIGNATURE_HEADER, this.signer.sign(subject, reply, data));
+    return out;
+  }
+
+  /** True when a received message may be used: signed with our secret, or no secret is set. */
+  private authentic(subject: string, reply: string, msg: Msg, pattern: string): boolean {
+    if (!this.signer) return true;
+    const outcome = this.signer.verify(subject, reply, msg.data, msg.headers?.get(SIGNATURE_HEADER));
+    if (outcome === 'ok') return true;
+    this.drops.message(outcome, pattern);
+    return false;
   }
 
   private addNatsSub(pattern: string, onMsg: (msg: Msg) => void): BusSubscription {
@@ -236,7 +279,7 @@ export class NatsBus implements Bus {
       const { payloads, skipped } = encodeEnvelopes(this.origin, counter, group, maxBytes);
       if (skipped > 0) this.log?.warn({ subject, skipped }, 'records too large for one NATS message were not fanned out (they are stored)');
       try {
-        for (const p of payloads) this.nc.publish(subject, p);
+        for (const p of payloads) this.nc.publish(subject, p, { headers: this.signed(subject, '', p) });
       } catch (err) {
         this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
       }
@@ -247,13 +290,15 @@ export class NatsBus implements Bus {
     const local = this.local.subscribeRecords(pattern, handler);
     const tracker = new LossTracker();
     const remote = this.addNatsSub(pattern, (msg) => {
+      const subject = msg.subject;
+      if (!this.authentic(subject, msg.reply ?? '', msg, pattern)) return;
       const env = decodeEnvelope(msg.data);
-      if (!env) {
-        this.log?.warn({ subject: msg.subject }, 'ignored a malformed records message on the bus');
-        return;
-      }
-      const lost = tracker.observe(msg.subject, env);
-      handler(env.r, { subject: msg.subject, lost });
+      if (!env) return this.drops.message('malformed', subject);
+      const lost = tracker.observe(subject, env);
+      if (lost === 'replayed') return this.drops.message('replayed', subject);
+      const drop = (reason: string): void => this.drops.record(reason, subject);
+      const records = checkPeerRecords(env.r, this.limits, drop, (r) => (recordFitsSubject(r, subject) ? undefined : PeerRejectReason.subjectMismatch));
+      if (records.length > 0 || lost > 0) handler(records, { subject, lost });
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
@@ -265,7 +310,7 @@ export class NatsBus implements Bus {
     this.local.publish(subject, data);
     if (!this.connected || !this.nc) return;
     try {
-      this.nc.publish(subject, data);
+      this.nc.publish(subject, data, { headers: this.signed(subject, '', data) });
     } catch (err) {
       this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
     }
@@ -273,24 +318,38 @@ export class NatsBus implements Bus {
 
   subscribe(subject: string, handler: (data: Uint8Array, subject: string) => void): BusSubscription {
     const local = this.local.subscribe(subject, handler);
-    const remote = this.addNatsSub(subject, (msg) => handler(msg.data, msg.subject));
+    const remote = this.addNatsSub(subject, (msg) => {
+      if (this.authentic(msg.subject, msg.reply ?? '', msg, subject)) handler(msg.data, msg.subject);
+    });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
 
   serve(subject: string, handler: RequestHandler): BusSubscription {
     const local = this.local.serve(subject, handler);
     const remote = this.addNatsSub(subject, (msg) => {
-      void (async () => {
-        try {
-          msg.respond(await handler(msg.data));
-        } catch (err) {
-          const h = headers();
-          h.set(ERROR_HEADER, (err as Error).message ?? String(err));
-          msg.respond(new Uint8Array(0), { headers: h });
-        }
-      })();
+      if (!msg.reply) return this.drops.message('no_reply_subject', subject);
+      if (!this.authentic(msg.subject, msg.reply, msg, subject)) return;
+      void this.answer(msg, msg.reply, handler);
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
+  }
+
+  /** Answers one request; a failed handler is sent back as an error answer. Never rejects. */
+  private async answer(msg: Msg, reply: string, handler: RequestHandler): Promise<void> {
+    let payload: Uint8Array;
+    let h: MsgHdrs | undefined;
+    try {
+      payload = await handler(msg.data);
+    } catch (err) {
+      payload = new TextEncoder().encode((err as Error)?.message ?? String(err));
+      h = headers();
+      h.set(ERROR_HEADER, '1');
+    }
+    try {
+      msg.respond(payload, { headers: this.signed(reply, '', payload, h) });
+    } catch (err) {
+      this.log?.warn({ subject: msg.subject, error: describeNatsError(err) }, 'could not answer a request on NATS');
+    }
   }
 
   async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<BusReply> {
@@ -298,10 +357,15 @@ export class NatsBus implements Bus {
     const here = await this.local.request(subject, data, timeoutMs);
     if (here.ok || here.code !== 'no_responders') return here;
     if (!this.connected || !this.nc) return { ok: false, code: 'disconnected', message: `NATS is not connected (${this.lastError ?? 'connecting'})` };
+    // Signed requests name their own inbox: the signature covers it, and the answer's covers it too.
+    const inbox = this.signer ? createInbox() : '';
     try {
-      const msg = await this.nc.request(subject, data, { timeout: timeoutMs });
-      const failure = msg.headers?.get(ERROR_HEADER);
-      if (failure) return { ok: false, code: 'failed', message: failure };
+      const opts = { timeout: timeoutMs, headers: this.signed(subject, inbox, data), ...(inbox ? { noMux: true, reply: inbox } : {}) };
+      const msg = await this.nc.request(subject, data, opts);
+      if (this.signer && !this.authentic(msg.subject, '', msg, subject)) {
+        return { ok: false, code: 'failed', message: `the answer on ${subject} was not signed with this hub's --cluster-secret` };
+      }
+      if (msg.headers?.get(ERROR_HEADER)) return { ok: false, code: 'failed', message: new TextDecoder().decode(msg.data).slice(0, 500) };
       return { ok: true, data: msg.data };
     } catch (err) {
       return replyError(err, subject, timeoutMs);
@@ -324,7 +388,8 @@ export class NatsBus implements Bus {
   status(): BusStatus {
     const s: BusStatus = { ok: this.connected && !this.closed, kind: 'nats', since: this.stateSinceMs, reconnects: this.reconnects };
     if (this.connected && this.nc) s.server = this.nc.getServer();
-    else s.error = this.closed ? 'closed' : `NATS unreachable at ${this.opts.servers}: ${this.lastError ?? 'connecting'}`;
+    else s.error = this.closed ? 'closed' : `NATS unreachable at ${this.shownServers}: ${this.lastError ?? 'connecting'}`;
+    s.signed = this.signer !== undefined;
     return s;
   }
 

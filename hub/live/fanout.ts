@@ -13,7 +13,7 @@ import type { HubContext, RouteModule } from '../context.js';
 import type { Bus } from '../bus/bus.js';
 import { openLocalBus } from '../bus/local-bus.js';
 import { openNatsBus } from '../bus/nats-bus.js';
-import { openClusterHistory, type ClusterHistory } from '../bus/cluster-history.js';
+import { openClusterHistory, type ClusterHistory, type ClusterHistoryOptions } from '../bus/cluster-history.js';
 import { createLiveTail, type LiveTail, type LiveTailOptions } from './server.js';
 
 export interface FanoutOptions {
@@ -22,6 +22,8 @@ export interface FanoutOptions {
   liveTail?: LiveTailOptions;
   /** Cluster announce interval; default 2000 ms. */
   announceIntervalMs?: number;
+  /** Byte budgets of cluster history (tests); defaults in cluster-history.ts. */
+  clusterBudgets?: Pick<ClusterHistoryOptions, 'maxPeerAnswerBytes' | 'maxQueryPeerBytes' | 'maxHeldPeerBytes' | 'maxPeers'>;
 }
 
 export interface Fanout {
@@ -34,8 +36,14 @@ export interface Fanout {
 
 export function openFanout(ctx: HubContext, opts: FanoutOptions = {}): Fanout {
   const log = ctx.log.child({ mod: 'bus' });
-  const bus: Bus = ctx.config.natsUrl
-    ? openNatsBus({ servers: ctx.config.natsUrl, root: opts.subjectRoot, name: `logwire-hub ${ctx.store.hubId}`, log })
+  const { metrics, config } = ctx;
+  // What NATS sends that the hub refuses is counted (docs/nats.md "What is counted").
+  const drops = {
+    message: (reason: string, n: number) => metrics.busDroppedMessages.inc({ reason }, n),
+    record: (reason: string, n: number) => metrics.busDroppedRecords.inc({ reason }, n),
+  };
+  const bus: Bus = config.natsUrl
+    ? openNatsBus({ servers: config.natsUrl, auth: config.natsAuth, clusterSecret: config.clusterSecret, recordLimits: ctx.limits, drops, root: opts.subjectRoot, name: `logwire-hub ${ctx.store.hubId}`, log })
     : openLocalBus({ root: opts.subjectRoot, onHandlerError: (err) => log.warn({ err }, 'bus subscriber failed') });
 
   ctx.metrics.busConnected.set(bus.status().ok ? 1 : 0);
@@ -47,7 +55,10 @@ export function openFanout(ctx: HubContext, opts: FanoutOptions = {}): Fanout {
 
   let cluster: ClusterHistory | undefined;
   if (bus.kind === 'nats') {
-    cluster = openClusterHistory({ bus, local: ctx.history, hubId: ctx.store.hubId, announceIntervalMs: opts.announceIntervalMs, log });
+    cluster = openClusterHistory({
+      bus, local: ctx.history, hubId: ctx.store.hubId, announceIntervalMs: opts.announceIntervalMs, recordLimits: ctx.limits, drops,
+      onAnswerCut: (reason) => metrics.clusterAnswersCut.inc({ reason }), log, ...opts.clusterBudgets,
+    });
     ctx.history = cluster;
   }
   const c = cluster;

@@ -32,6 +32,7 @@
  *               "hub"     → { id: string, tag: string }            (tag: ids.ts, 5 base32hex chars)
  *               "clock"   → { lseq: next lseq, rts: last group rts }   written with every group
  *               "indexed" → first lseq not yet indexed              written with every index step
+ *               "sink:<name>" → { id: last id the sink has dealt with }   (hub/sinks/, apart from groups)
  *   log       [groupFirstLseq u48 BE] → one commit group's records (log.ts); deleted once indexed
  *   streams   uint32 stream id → [service, severity, host|null, file|null, n, lastTs|null, bytes]
  *             n and lastTs count logged records (written with the log), bytes indexed chunk bytes
@@ -260,6 +261,15 @@ class LmdbStore implements Store {
 
   lastId(): string | undefined {
     return this.state.lastId;
+  }
+
+  sinkCursor(sink: string): string | undefined {
+    const v = this.state.dbs.meta.get(`sink:${sink}`) as { id?: unknown } | undefined;
+    return typeof v?.id === 'string' ? v.id : undefined;
+  }
+
+  async saveSinkCursor(sink: string, id: string): Promise<void> {
+    await this.state.dbs.meta.put(`sink:${sink}`, { id });
   }
 
   close(): Promise<void> {

@@ -84,5 +84,9 @@ export interface Store {
   indexLagRecords(): number;
   /** Newest id stored, or undefined when empty. */
   lastId(): string | undefined;
+  /** A forwarding sink's saved cursor (the last id it has dealt with), see docs/forwarding.md. */
+  sinkCursor(sink: string): string | undefined;
+  /** Saves a sink's cursor (meta key `sink:<name>`); resolves once committed. */
+  saveSinkCursor(sink: string, id: string): Promise<void>;
   close(): Promise<void>;
 }
