@@ -20,7 +20,7 @@ export interface HubContext {
   limits: ValidationLimits;
   /**
    * Called with each group of records right after they are durably stored (from any ingest
-   * path). The bus/live layer hooks in here to fan records out.
+   * path): app.ts sends them to the bus (live tails, other hubs) and wakes the sinks.
    */
   onStored: (records: WireRecord[]) => void;
   /** History queries (GET /logs, tail `after=`): local store, or merged across hubs. */
