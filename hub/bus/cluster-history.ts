@@ -1,7 +1,8 @@
 /**
  * Cluster-wide history (SPEC §7): every hub announces itself on `<root>.hubs.announce` and
  * answers history queries for its own store on `<root>.history.<hub id>`; a query on any hub
- * asks each known peer, merges the answers with its own by id, and keeps `limit`.
+ * asks each known peer, merges the answers with its own in the query's order — by (timestamp, id)
+ * for event-time listings, by id for receive order — and keeps `limit`.
  *
  * Invariants:
  * - Each peer is paged until it has given `limit` records or says it has no more, so the merged
@@ -87,7 +88,7 @@ export class ClusterHistory implements History {
     const parsed = filterFromWire(req.f);
     if (!parsed.ok) throw new Error(parsed.message);
     const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(req.limit)));
-    const records = await this.opts.local.query({ filter: parsed.filter, order: req.order, after: req.after, limit });
+    const records = await this.opts.local.query({ filter: parsed.filter, order: req.order, by: req.by, after: req.after, afterTs: req.afterTs, limit });
     return encodeReplyWithin(records, Math.min(req.maxBytes, this.opts.bus.maxPayloadBytes()));
   }
 
@@ -95,11 +96,7 @@ export class ClusterHistory implements History {
     const peers = this.peers();
     const parts = await Promise.all([this.opts.local.query(q), ...peers.map((p) => this.askPeer(p, q))]);
     if (parts.length === 1) return parts[0];
-    const seen = new Set<string>();
-    const all: WireRecord[] = [];
-    for (const part of parts) for (const r of part) if (!seen.has(r.id)) { seen.add(r.id); all.push(r); }
-    all.sort(q.order === 'asc' ? (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : (a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return all.length > q.limit ? all.slice(0, q.limit) : all;
+    return mergeParts(parts, q);
   }
 
   private async askPeer(peer: string, q: HistoryQuery): Promise<WireRecord[]> {
@@ -108,9 +105,10 @@ export class ClusterHistory implements History {
     // Leave room for the reply envelope and NATS headers.
     const maxBytes = Math.floor(this.opts.bus.maxPayloadBytes() * 0.9);
     let after = q.after;
+    let afterTs = q.afterTs;
     while (out.length < q.limit) {
       const limit = Math.min(MAX_PAGE, q.limit - out.length);
-      const reply = await this.opts.bus.request(`${this.opts.bus.root}.history.${peer}`, encodeRequest({ f, order: q.order, after, limit, maxBytes }), this.timeoutMs);
+      const reply = await this.opts.bus.request(`${this.opts.bus.root}.history.${peer}`, encodeRequest({ f, order: q.order, by: q.by, after, afterTs, limit, maxBytes }), this.timeoutMs);
       if (!reply.ok) {
         if (reply.code === 'no_responders') this.peersSeen.delete(peer);
         this.opts.log?.warn({ peer, code: reply.code, error: reply.message }, 'a peer hub did not answer a history query; the answer lacks its records');
@@ -124,6 +122,7 @@ export class ClusterHistory implements History {
       out.push(...page.records);
       if (!page.more || page.records.length === 0) break;
       after = page.records[page.records.length - 1].id;
+      afterTs = page.records[page.records.length - 1].ts;
     }
     return out;
   }
@@ -133,6 +132,32 @@ export class ClusterHistory implements History {
     this.offEvent();
     for (const s of this.subs) s.unsubscribe();
   }
+}
+
+/**
+ * Merges the hubs' answers (each already in the query's order) into the first `limit`, dropping
+ * repeats: a linear k-way merge, so a big cluster answer costs no sort on the event loop.
+ */
+export function mergeParts(parts: WireRecord[][], q: HistoryQuery): WireRecord[] {
+  const byId = (a: WireRecord, b: WireRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const asc = q.by === 'event' ? (a: WireRecord, b: WireRecord) => a.ts - b.ts || byId(a, b) : byId;
+  const cmp = q.order === 'asc' ? asc : (a: WireRecord, b: WireRecord) => asc(b, a);
+  const at = parts.map(() => 0);
+  const seen = new Set<string>();
+  const out: WireRecord[] = [];
+  while (out.length < q.limit) {
+    let best = -1;
+    for (let p = 0; p < parts.length; p++) {
+      if (at[p] < parts[p].length && (best < 0 || cmp(parts[p][at[p]], parts[best][at[best]]) < 0)) best = p;
+    }
+    if (best < 0) break;
+    const r = parts[best][at[best]++];
+    if (!seen.has(r.id)) {
+      seen.add(r.id);
+      out.push(r);
+    }
+  }
+  return out;
 }
 
 export function openClusterHistory(opts: ClusterHistoryOptions): ClusterHistory {

@@ -1,7 +1,8 @@
 /**
  * Wire format of cluster history requests and replies (MessagePack via the shared codec).
  *
- *   request  { f: WireFilter, order: 'asc'|'desc', after?: id, limit: n, maxBytes: n }
+ *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', after?: id, afterTs?: ms, limit: n, maxBytes: n }
+ *            (by absent = receive order, as before event-time listings existed)
  *   reply    { records: WireRecord[], more: boolean }
  *
  * The filter travels as the filter the asking hub already parsed (absolute times, label sets,
@@ -33,7 +34,10 @@ export interface WireFilter {
 export interface HistoryRequest {
   f: WireFilter;
   order: 'asc' | 'desc';
+  /** Sort key (absent: receive order); with `event`, the cursor is (afterTs, after). */
+  by?: 'event' | 'receive';
   after?: string;
+  afterTs?: number;
   limit: number;
   maxBytes: number;
 }
@@ -91,6 +95,9 @@ export function decodeRequest(bytes: Uint8Array): HistoryRequest | undefined {
   if (v.order !== 'asc' && v.order !== 'desc') return undefined;
   if (typeof v.limit !== 'number' || typeof v.maxBytes !== 'number') return undefined;
   if (v.after !== undefined && typeof v.after !== 'string') return undefined;
+  if (v.by !== undefined && v.by !== 'event' && v.by !== 'receive') return undefined;
+  if (v.afterTs !== undefined && !Number.isFinite(v.afterTs)) return undefined;
+  if (v.by === 'event' && v.after !== undefined && v.afterTs === undefined) return undefined;
   return v as HistoryRequest;
 }
 

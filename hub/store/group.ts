@@ -11,6 +11,8 @@
 import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { encodeChunk } from './chunk.js';
+import type { IndexedChunk } from './event-index.js';
+import { indexChunk, revertChunk } from './event-index.js';
 import type { ChunkSketch } from './group-text.js';
 import { encodeGroupText } from './group-text.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
@@ -84,8 +86,11 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
       const c = encodeChunk(flat, pos, rts, groupSketch);
       const key = chunkKey(s.sid, first);
       ops.push({ db: state.dbs.chunks, key, value: c.value }, { db: state.dbs.cmeta, key, value: c.meta });
-      const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes };
+      const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes, span: s.span };
       undoers.push(() => Object.assign(s, before));
+      const indexed: IndexedChunk = { s, firstLseq: first, ts: pos.map((p) => flat[p].ts), minTs: c.minTs, maxTs: c.maxTs };
+      indexChunk(state, indexed, ops);
+      undoers.push(() => revertChunk(state, indexed, true));
       s.n += c.n;
       s.bytes += c.value.length;
       if (c.maxTs > s.lastTs) s.lastTs = c.maxTs;
@@ -93,6 +98,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
       sids.push(s.sid);
       sketches.push({ streamId: s.sid, sketch: c.sketch });
     }
+    state.volume.takeDirty(state.dbs, ops);
     state.streams.version++;
     const gk = groupKey(rts, first);
     ops.push({ db: state.dbs.groups, key: gk, value: encodeGroupValue(flat.length - 1, sids) });

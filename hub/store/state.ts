@@ -4,6 +4,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { StreamTable } from './streams.js';
+import type { VolumeIndex } from './volume.js';
 
 /** The LMDB databases of one store (layout in store.ts). */
 export interface StoreDbs {
@@ -16,6 +17,11 @@ export interface StoreDbs {
   gtri: Database<Buffer, Buffer>;
   ctri: Database<Buffer, Buffer>;
   shippers: Database<number, string>;
+  /** Event-time index (time-index.ts). */
+  tmax: Database<Buffer, Buffer>;
+  tmin: Database<Buffer, Buffer>;
+  /** Minute counts per stream (volume.ts). */
+  vol: Database<Buffer, Buffer>;
 }
 
 /** Everything the store's modules share while it is open. */
@@ -33,6 +39,8 @@ export interface StoreState {
   lastId: string | undefined;
   /** Highest durable seq per shipper id. */
   shippers: Map<string, number>;
+  /** Records per stream and minute of event time, in memory (volume.ts). */
+  volume: VolumeIndex;
 }
 
 /** One write to apply inside a commit: `value` undefined means remove. */

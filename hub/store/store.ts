@@ -30,6 +30,10 @@
  *   gtri      same key → [u8 log2][group bitmap]          (group-text.ts; bitmaps: trigram.ts)
  *   ctri      same key → per chunk [u32 streamId][u8 log2][chunk bitmap]   (group-text.ts)
  *             gtri/ctri exist only for groups of ≥ 2 chunks; absent means "check each chunk's meta".
+ *   tmax      [streamId u32][maxTs f64 BE][groupFirstLseq u48] → [minTs f64][n u32]   (time-index.ts)
+ *   tmin      [streamId u32][minTs f64 BE][groupFirstLseq u48] → [maxTs f64][n u32]   event-time walks
+ *   vol       [streamId u32][minute u32] → count u32   records per minute of event time (volume.ts)
+ *             meta "eventIndex" → 1 once tmax/tmin/vol cover every chunk (built at open otherwise).
  *
  * A record's id is idPrefix(group rts, hub tag) + lseq (ids.ts); lseq = groupFirstLseq + offset.
  * Durability: append resolves after commit AND `flushed` (fsync), see writer.ts.
@@ -39,9 +43,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { open } from 'lmdb';
 import type { Database } from 'lmdb';
+import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import type { RecordFilter } from '../filter/filter.js';
+import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
+import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
 import { deleteBefore } from './delete.js';
 import { decodeGroupValue } from './group.js';
 import { isHubTag, makeId, newHubTag } from '../protocol/ids.js';
@@ -51,6 +58,9 @@ import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
+import { VolumeIndex } from './volume.js';
+import type { VolumeBuckets, VolumeRange } from './volume-query.js';
+import { indexVolume, volumeExtent } from './volume-query.js';
 import { GroupWriter } from './writer.js';
 
 /** On-disk format version this code reads and writes (meta "format"). */
@@ -77,6 +87,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     groups: root.openDB<Buffer, Buffer>('groups', bin),
     gtri: root.openDB<Buffer, Buffer>('gtri', bin),
     ctri: root.openDB<Buffer, Buffer>('ctri', bin),
+    tmax: root.openDB<Buffer, Buffer>('tmax', bin),
+    tmin: root.openDB<Buffer, Buffer>('tmin', bin),
+    vol: root.openDB<Buffer, Buffer>('vol', bin),
   };
   try {
     const state = await recover(dbs);
@@ -99,6 +112,7 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
     await dbs.root.batch(() => {
       dbs.meta.put('format', FORMAT_VERSION);
       dbs.meta.put('hub', hub);
+      dbs.meta.put('eventIndex', EVENT_INDEX_VERSION); // a new store is indexed from its first record
     });
     await dbs.root.flushed;
   }
@@ -117,7 +131,10 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
     lastRts: typeof clock.rts === 'number' ? clock.rts : 0,
     lastId: undefined,
     shippers,
+    volume: new VolumeIndex(),
   };
+  for (const { key, value } of dbs.vol.getRange({})) state.volume.load(key, value);
+  await buildEventIndex(state, (raw) => parseChunk(raw).ts, decodeMeta);
   state.lastId = newestId(state);
   return state;
 }
@@ -157,8 +174,20 @@ class LmdbStore implements Store {
     return this.state.shippers.get(shipper) ?? 0;
   }
 
-  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecordOf<typeof runQuery>> {
+  query(filter: RecordFilter, opts: QueryOptions & { ticks: true }): Iterable<WireRecord | null>;
+  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord>;
+  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord | null> {
     return runQuery(this.state, filter, opts);
+  }
+
+  volume(filter: RecordFilter, range: VolumeRange): VolumeBuckets {
+    const out: VolumeBuckets = new Map();
+    indexVolume(this.state, filter, range, out);
+    return out;
+  }
+
+  volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined {
+    return volumeExtent(this.state, filter);
   }
 
   stats(): StoreStats {
@@ -183,7 +212,7 @@ class LmdbStore implements Store {
     const st = dbs.root.getStats() as Record<string, Record<string, number> | number>;
     const count = (s: Record<string, number>) => (s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0);
     pages += count(st.root as Record<string, number>) + count(st.free as Record<string, number>);
-    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri] as Database[]) {
+    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri, dbs.tmax, dbs.tmin, dbs.vol] as Database[]) {
       pages += count(db.getStats() as Record<string, number>);
     }
     return pages * (st.pageSize as number);
@@ -213,4 +242,3 @@ class LmdbStore implements Store {
   }
 }
 
-type WireRecordOf<F> = F extends (...args: never[]) => Generator<infer R, unknown, unknown> ? R : never;
