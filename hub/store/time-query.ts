@@ -55,7 +55,7 @@ export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[]
   if (lo > hi) return;
   const tm: Matcher = { ...m, from: lo, to: hi };
   const heap = new Heap<Entry>(desc ? firstDesc : firstAsc);
-  const named = tm.hashes ? textChunks(state, cands, b, tm) : undefined;
+  const named = tm.hashes ? yield* textChunks(state, cands, b, tm) : undefined;
   if (named) {
     for (const e of named) heap.push({ kind: 1, key: desc ? Math.min(e.maxTs, hi) : Math.max(e.minTs, lo), s: state.streams.byId[e.sid]!, e });
   } else {
@@ -168,7 +168,7 @@ function sortBatch(batch: Batch, desc: boolean, cursor: TimeCursor | undefined, 
  * The chunks of `cands` that the group and chunk trigram bitmaps admit for the needle, with their
  * event-time ranges; undefined when there are more than TEXT_CANDIDATES_MAX (walk streams then).
  */
-function textChunks(state: StoreState, cands: Stream[], b: Bounds, m: Matcher): TimeEntry[] | undefined {
+function* textChunks(state: StoreState, cands: Stream[], b: Bounds, m: Matcher): Generator<null, TimeEntry[] | undefined> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
   const want = new Set<number>();
   for (const s of cands) want.add(s.sid);
@@ -177,6 +177,7 @@ function textChunks(state: StoreState, cands: Stream[], b: Bounds, m: Matcher): 
     const gk = parseGroupKey(key);
     if (!gk) continue;
     if (gk.rts > b.hiRts || gk.firstLseq >= b.hi) break;
+    yield null;
     if (gk.firstLseq + groupLastOffset(value) < b.lo) continue;
     let sids: readonly number[] | undefined;
     const g = gtri.getBinaryFast(key);
