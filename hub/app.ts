@@ -19,6 +19,8 @@ import { registerHttpIngestRoutes } from './ingest/http.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
+import { registerReceivers } from './receivers/register.js';
+import { registerUiRoutes } from './ui/routes.js';
 
 export interface Hub {
   /** The port actually listened on (useful with --port 0). */
@@ -81,6 +83,9 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   registerIngestRoutes(app, ctx);
   registerHttpIngestRoutes(app, ctx);
   fanout.route(app, ctx);
+  // Other protocols' HTTP receivers (Loki, OTLP, Elasticsearch): hub/receivers/.
+  registerReceivers(app, ctx);
+  registerUiRoutes(app, ctx);
   // Last: it also answers 404/405 for everything not registered above.
   registerQueryRoutes(app, ctx);
 

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   // The one stdout line scripts and tests read to learn the port.
   process.stdout.write(`logwire-hub listening on ${hub.url}\n`);
   if (hub.adminTokenPath) process.stdout.write(`admin token: ${hub.adminTokenPath} (tail-cli and logwire-shipper on this machine find it there)\n`);
+  process.stdout.write(`web page: ${hub.url}/ui/ — sign in with ${hub.adminTokenPath ? `the token in ${hub.adminTokenPath} (cat it)` : 'a token with the read scope'}\n`);
   const demo = argv.demo ? startDemoShippers(hub) : undefined;
 
   let stopping = false;

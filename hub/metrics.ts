@@ -21,6 +21,10 @@ export interface HubMetrics {
   busPublished: Counter;
   busConnected: Gauge;
   httpRequests: Counter<'route' | 'status'>;
+  /** Other protocols' receivers (hub/receivers/): records received, stored, rejected by reason. */
+  receiverReceived: Counter<'protocol'>;
+  receiverStored: Counter<'protocol'>;
+  receiverRejected: Counter<'protocol' | 'reason'>;
 }
 
 export function createMetrics(): HubMetrics {
@@ -43,5 +47,8 @@ export function createMetrics(): HubMetrics {
     busPublished: new Counter({ name: 'logwire_bus_published_records_total', help: 'Records published on the bus.', registers: r }),
     busConnected: new Gauge({ name: 'logwire_bus_connected', help: '1 while the bus (NATS) is connected.', registers: r }),
     httpRequests: new Counter({ name: 'logwire_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: r }),
+    receiverReceived: new Counter({ name: 'logwire_receiver_received_records_total', help: 'Records received by a protocol receiver (loki, otlp, elasticsearch, forward, syslog); requests refused whole count 1 each under rejected.', labelNames: ['protocol'], registers: r }),
+    receiverStored: new Counter({ name: 'logwire_receiver_stored_records_total', help: 'Records a protocol receiver stored durably.', labelNames: ['protocol'], registers: r }),
+    receiverRejected: new Counter({ name: 'logwire_receiver_rejected_records_total', help: 'Records (or whole requests, reason bad_request/too_large/unauthorized...) a protocol receiver refused, by reason.', labelNames: ['protocol', 'reason'], registers: r }),
   };
 }

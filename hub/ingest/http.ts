@@ -11,6 +11,7 @@ import { readBody, readRequest, watchAborted } from '../http/request.js';
 import { sendError, sendJson } from '../http/respond.js';
 import { decode } from '../protocol/codec.js';
 import { storeBatch } from './store-batch.js';
+import { applyPostAliases } from '../receivers/mapping.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -75,7 +76,7 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
         const principal = authenticate(ctx.tokens, info.authorization, info.query.get('token'), 'ingest');
         const body = await bodyPromise;
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
-        const records = parseBody(info.contentType, body);
+        const records = parseBody(info.contentType, body).map(applyPostAliases);
         const outcome = await storeBatch(ctx, 'http', principal, records);
         if (outcome.stored === 0 && outcome.rejected.length > 0) {
           const first = outcome.rejected[0];

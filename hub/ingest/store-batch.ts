@@ -7,6 +7,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { Rejection } from '../protocol/frames.js';
 import { validateRecord, type ValidRecord } from '../protocol/record.js';
 import type { BatchOrigin } from '../store/types.js';
+import type { ReceiverProtocol } from '../receivers/receive.js';
 
 export interface StoreOutcome {
   stored: number;
@@ -14,7 +15,7 @@ export interface StoreOutcome {
   duplicate: boolean;
 }
 
-export async function storeBatch(ctx: HubContext, path: 'ws' | 'http', principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
+export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
   if (origin && ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
     // A resend after reconnect: stored before, so ack again without validating or storing.
     ctx.metrics.ingestDuplicateBatches.inc();

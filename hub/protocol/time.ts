@@ -1,7 +1,7 @@
 /**
  * Time parsing shared by ingest, queries and the CLIs. Times without a zone are UTC (SPEC §9).
  * Accepted: ISO 8601 / RFC 3339 (`T` or space separator, optional fraction and zone), a bare
- * date, epoch milliseconds or seconds as digits, and relative durations (`30s`, `15m`, `2h`,
+ * date, epoch seconds, milliseconds, microseconds or nanoseconds as digits (by magnitude), and relative durations (`30s`, `15m`, `2h`,
  * `7d`, `1w`) meaning "that long before now".
  */
 
@@ -17,13 +17,21 @@ export function parseDurationMs(input: string): number | undefined {
   return Math.round(Number(m[1]) * UNIT_MS[m[2].toLowerCase()]);
 }
 
-/** Epoch numbers below this are taken as seconds (2001-09-09 in ms is 1e12). */
-const SECONDS_CUTOFF = 1e11;
+/**
+ * Epoch numbers are read by magnitude (SPEC §2 as documented in docs/shipper.md "Times"): below 1e11 seconds, below 1e14
+ * milliseconds, below 1e17 microseconds, else nanoseconds (zerolog, zap, OTLP).
+ */
+const SECONDS_BELOW = 1e11;
+const MILLIS_BELOW = 1e14;
+const MICROS_BELOW = 1e17;
 
-/** Normalises an epoch number (ms, or seconds when small) to ms; undefined when not finite. */
+/** Normalises an epoch number of any of those units to ms; undefined when negative or not finite. */
 export function epochToMs(n: number): number | undefined {
   if (!Number.isFinite(n) || n < 0) return undefined;
-  return Math.round(n < SECONDS_CUTOFF ? n * 1000 : n);
+  if (n < SECONDS_BELOW) return Math.round(n * 1000);
+  if (n < MILLIS_BELOW) return Math.round(n);
+  if (n < MICROS_BELOW) return Math.round(n / 1e3);
+  return Math.round(n / 1e6);
 }
 
 /**

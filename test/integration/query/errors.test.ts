@@ -48,7 +48,7 @@ describe('query/errors', () => {
   });
 
   it('query/errors - 404 JSON for unknown paths, with or without a token', async () => {
-    for (const path of ['/', '/nope', '/logs/a/b', '/log', '/hosts//files', '/hosts/web-1/nope', '/v2/logs']) {
+    for (const path of ['/nope', '/logs/a/b', '/log', '/hosts//files', '/hosts/web-1/nope', '/v2/logs']) {
       for (const auth of [undefined, `Bearer ${TOKENS.admin}`]) {
         const r = await call('GET', path, auth);
         expect(r.status, path).toBe(404);

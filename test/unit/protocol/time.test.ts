@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs, parseTime, toIso } from '../../../hub/protocol/time.js';
+import { epochToMs, parseDurationMs, parseTime, toIso } from '../../../hub/protocol/time.js';
 
 const NOW = Date.parse('2025-04-01T12:00:00Z');
 
@@ -16,6 +16,16 @@ describe('time', () => {
     expect(parseTime('1743508800000', NOW)).toBe(NOW);
     expect(parseTime('1743508800', NOW)).toBe(NOW);
     expect(parseTime(1743508800, NOW)).toBe(NOW);
+  });
+
+  it('time - epoch numbers are read by magnitude: s, ms, µs, ns', () => {
+    expect(epochToMs(1_743_508_800)).toBe(NOW);
+    expect(epochToMs(1_743_508_800_000)).toBe(NOW);
+    expect(epochToMs(1_743_508_800_000_000)).toBe(NOW);
+    expect(epochToMs(1_743_508_800_000_000_000)).toBe(NOW);
+    expect(parseTime('1743508800000000000', NOW)).toBe(NOW);
+    expect(epochToMs(-1)).toBeUndefined();
+    expect(epochToMs(Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 
   it('time - relative durations count back from now', () => {
