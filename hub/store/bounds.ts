@@ -37,6 +37,7 @@ export function firstLseqAtRts(state: StoreState, rts: number): number {
     const g = parseGroupKey(key);
     if (g) return g.firstLseq;
   }
+  for (const t of state.tail) if (t.rts >= rts) return t.first; // not indexed yet (log-tail.ts)
   return state.nextLseq;
 }
 

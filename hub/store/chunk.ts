@@ -21,20 +21,19 @@
  *   24 f64 rts | 32 u32 lastOffset (last lseq - groupFirstLseq) | 36 u32 value bytes (uncompressed)
  *   40 bitmap: 2^log2 bits
  */
-import { decode, encode } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Sketch } from './trigram.js';
 import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
 import type { Cursor } from './varint.js';
-import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+import { readVarint, unzigzag, writeVarint, zigzag } from './varint.js';
+import { FLAG_FIELDS, FLAG_TRUNCATED, LogView, encodeLogValue } from './log.js';
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;
 /** Bytes before the bitmap in a chunk meta value. */
 export const META_HEADER_BYTES = 40;
-const FLAG_TRUNCATED = 1;
-const FLAG_FIELDS = 2;
 
 const SCRATCH_KEEP_BYTES = 1 << 20;
 let scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES);
@@ -60,11 +59,25 @@ export interface EncodedChunk {
 
 /**
  * Encodes the records at `positions` (increasing lseq offsets into `records`, the whole group)
- * and fills the chunk's trigram bitmap and, when given, the group's.
+ * and fills the chunk's trigram bitmap and, when given, the group's. (Used for rewrites; new
+ * chunks come straight from the log, `encodeChunkFromLog`.)
  */
 export function encodeChunk(records: readonly ValidRecord[], positions: readonly number[], rts: number, group?: Sketch): EncodedChunk {
-  const n = positions.length;
+  const picked = positions.map((p) => records[p]);
+  const view = new LogView(encodeLogValue(rts, picked, new Uint32Array(picked.length)));
+  return encodeChunkFromLog(view, picked.map((_, i) => i), positions, group);
+}
+
+/**
+ * Encodes log records `idx` (indexes into `view`) as one chunk whose records have group offsets
+ * `offsets` (increasing). Message and fields bytes are copied, never decoded; the trigram bitmaps
+ * are computed over the copied message bytes.
+ */
+export function encodeChunkFromLog(view: LogView, idx: readonly number[], offsets: readonly number[], group?: Sketch): EncodedChunk {
+  const n = idx.length;
   if (ranges.length < n * 2) ranges = new Int32Array(n * 2);
+  const src = view.buf;
+  const vpos = view.pos;
   let pos = 0;
   ensure(0, 16);
   scratch[pos++] = CHUNK_FORMAT;
@@ -74,43 +87,44 @@ export function encodeChunk(records: readonly ValidRecord[], positions: readonly
   let minTs = Infinity;
   let maxTs = -Infinity;
   let textBytes = 0;
-  for (let i = 0; i < n; i++) {
-    const off = positions[i];
-    const r = records[off];
-    const fields = r.fields ? encode(r.fields) : undefined;
-    const maxMsg = r.message.length * 3;
-    const width = maxMsg < 128 ? 1 : maxMsg < 16384 ? 2 : varintWidth(maxMsg);
-    ensure(pos, 24 + width + maxMsg + (fields ? fields.length + 8 : 0));
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    const off = offsets[k];
+    const ts = view.ts[i];
+    const ms = vpos[i * 4];
+    const len = vpos[i * 4 + 1] - ms;
+    const fieldsLen = vpos[i * 4 + 3] - vpos[i * 4 + 2];
+    ensure(pos, 40 + len + fieldsLen);
     const dOff = off - prevOff;
     if (dOff < 128) scratch[pos++] = dOff;
     else pos = writeVarint(scratch, pos, dOff);
-    const dTs = zigzag(r.ts - prevTs);
+    const dTs = zigzag(ts - prevTs);
     if (dTs < 128) scratch[pos++] = dTs;
     else pos = writeVarint(scratch, pos, dTs);
-    scratch[pos++] = (r.truncated ? FLAG_TRUNCATED : 0) | (fields ? FLAG_FIELDS : 0);
-    const start = pos + width;
-    const len = scratch.write(r.message, start, 'utf8');
-    if (width === 1) scratch[pos] = len;
-    else writeVarintPadded(scratch, pos, len, width);
-    ranges[i * 2] = start;
-    ranges[i * 2 + 1] = start + len;
-    pos = start + len;
+    const flags = view.flags[i];
+    scratch[pos++] = flags;
+    if (len < 128) scratch[pos++] = len;
+    else pos = writeVarint(scratch, pos, len);
+    src.copy(scratch, pos, ms, ms + len);
+    ranges[k * 2] = pos;
+    ranges[k * 2 + 1] = pos + len;
+    pos += len;
     textBytes += len;
-    if (fields) {
-      pos = writeVarint(scratch, pos, fields.length);
-      fields.copy(scratch, pos);
-      pos += fields.length;
+    if (flags & FLAG_FIELDS) {
+      pos = writeVarint(scratch, pos, fieldsLen);
+      src.copy(scratch, pos, vpos[i * 4 + 2], vpos[i * 4 + 3]);
+      pos += fieldsLen;
     }
     prevOff = off;
-    prevTs = r.ts;
-    if (r.ts < minTs) minTs = r.ts;
-    if (r.ts > maxTs) maxTs = r.ts;
+    prevTs = ts;
+    if (ts < minTs) minTs = ts;
+    if (ts > maxTs) maxTs = ts;
   }
   const value = Buffer.from(scratch.subarray(0, pos));
   if (scratch.length > SCRATCH_KEEP_BYTES) scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES); // give back a rare huge chunk's buffer
   const sketch = newSketch(bitsLog2For(textBytes, CHUNK_MAX_BITS_LOG2));
-  for (let i = 0; i < n; i++) addTrigrams(value, ranges[i * 2], ranges[i * 2 + 1], sketch, group);
-  const meta = encodeMeta({ n, minTs, maxTs, rts, firstOffsetBound: Math.min(positions[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);
+  for (let k = 0; k < n; k++) addTrigrams(value, ranges[k * 2], ranges[k * 2 + 1], sketch, group);
+  const meta = encodeMeta({ n, minTs, maxTs, rts: view.rts, firstOffsetBound: Math.min(offsets[0] ?? 0, 65535), lastOffset: prevOff, valueBytes: value.length }, sketch);
   return { value, meta, n, minTs, maxTs, sketch };
 }
 

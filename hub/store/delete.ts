@@ -14,6 +14,7 @@ import type { IndexedChunk } from './event-index.js';
 import { indexChunk, revertChunk, unindexChunk } from './event-index.js';
 import { decodeGroupValue } from './group.js';
 import { chunkKey, parseChunkKey, parseGroupKey } from './keys.js';
+import { runsOf } from './volume.js';
 import type { Op, StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import type { GroupWriter, StepPlan } from './writer.js';
@@ -63,9 +64,11 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
   const result: StreamStep = { deleted: 0, skippedCorrupt: 0, next: undefined };
   const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes, span: s.span };
   const reindexed: Array<[IndexedChunk, boolean]> = [];
+  // Live minute counts follow the records: every old record out, every kept one back in.
   const unindex = (firstLseq: number, ts: ArrayLike<number>, minTs: number, maxTs: number) => {
-    const c: IndexedChunk = { s, firstLseq, ts, minTs, maxTs };
+    const c: IndexedChunk = { s, firstLseq, minTs, maxTs, n: ts.length, runs: runsOf(s.sid, ts) };
     unindexChunk(state, c, ops);
+    state.volume.countLive(c.runs, -1);
     reindexed.push([c, false]);
   };
   let scanned = 0;
@@ -125,8 +128,9 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     ops.push({ db: chunks, key: ck, value: c.value }, { db: cmeta, key: ck, value: c.meta });
     unindex(k.firstLseq, entries.map((e) => e.ts), meta.minTs, meta.maxTs);
     if (keep.length > 0) {
-      const kept: IndexedChunk = { s, firstLseq: k.firstLseq, ts: keep.map((o) => records[o].ts), minTs: c.minTs, maxTs: c.maxTs };
+      const kept: IndexedChunk = { s, firstLseq: k.firstLseq, minTs: c.minTs, maxTs: c.maxTs, n: keep.length, runs: runsOf(s.sid, keep.map((o) => records[o].ts)) };
       indexChunk(state, kept, ops);
+      state.volume.countLive(kept.runs, 1);
       reindexed.push([kept, true]);
     }
     result.deleted += removed;
@@ -144,7 +148,10 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     result,
     undo() {
       Object.assign(s, before);
-      for (const [c, added] of reindexed) revertChunk(state, c, added);
+      for (const [c, added] of reindexed) {
+        revertChunk(state, c, added);
+        state.volume.countLive(c.runs, added ? -1 : 1);
+      }
       state.streams.version++;
     },
   };

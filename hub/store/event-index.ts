@@ -1,43 +1,46 @@
 /**
- * The event-time indexes of one chunk, in one place for every writer (commit groups, deletion,
- * the one-time build for stores written before them): its `tmax`/`tmin` entries (time-index.ts),
- * its minute counts (volume.ts) and the stream's `span`. Each function returns the LMDB ops and
- * applies the in-memory part; `revert…` undoes the in-memory part after a failed commit.
+ * The event-time indexes of one chunk, in one place for every writer (index steps, deletion, the
+ * one-time build for stores written before them): its `tmax`/`tmin` entries (time-index.ts), its
+ * stored minute counts (volume.ts `vol`) and the stream's `span`. Each function pushes the LMDB
+ * ops and applies the in-memory part; `revertChunk` undoes that after a failed commit. Live minute
+ * counts (every acked record) are the writers' business: append adds, deletion removes.
  */
 import type { Op, StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import { StreamTable } from './streams.js';
 import { timeIndexOps } from './time-index.js';
+import { runsOf } from './volume.js';
 
-/** A chunk as the event-time indexes see it: where it is and its records' event times. */
+/** A chunk as the event-time indexes see it. */
 export interface IndexedChunk {
   s: Stream;
   firstLseq: number;
-  /** Event times of the chunk's records (any order). */
-  ts: ArrayLike<number>;
   minTs: number;
   maxTs: number;
+  n: number;
+  /** Minute runs of its records' event times (volume.ts MinuteRuns). */
+  runs: number[];
 }
 
-/** Indexes a new (or rewritten) chunk: time-index entries, minute counts, stream span. */
+/** Indexes a new (or rewritten) chunk: time-index entries, stored minute counts, stream span. */
 export function indexChunk(state: StoreState, c: IndexedChunk, ops: Op[]): void {
-  if (c.ts.length === 0) return;
-  ops.push(...timeIndexOps(state.dbs, { sid: c.s.sid, firstLseq: c.firstLseq, minTs: c.minTs, maxTs: c.maxTs, n: c.ts.length }));
-  state.volume.addAll(state.dbs, c.s.sid, c.ts, 1, ops);
+  if (c.n === 0) return;
+  ops.push(...timeIndexOps(state.dbs, { sid: c.s.sid, firstLseq: c.firstLseq, minTs: c.minTs, maxTs: c.maxTs, n: c.n }));
+  state.volume.store(state.dbs, c.runs, 1, ops);
   const span = c.maxTs - c.minTs;
   if (span > c.s.span) c.s.span = span;
 }
 
-/** Removes a chunk's entries (as indexed: the same min/max) and its records' minute counts. */
+/** Removes a chunk's entries (as indexed: the same min/max) and its stored minute counts. */
 export function unindexChunk(state: StoreState, c: IndexedChunk, ops: Op[]): void {
-  if (c.ts.length === 0) return;
+  if (c.n === 0) return;
   ops.push(...timeIndexOps(state.dbs, { sid: c.s.sid, firstLseq: c.firstLseq, minTs: c.minTs, maxTs: c.maxTs, n: 0 }, true));
-  state.volume.addAll(state.dbs, c.s.sid, c.ts, -1, ops);
+  state.volume.store(state.dbs, c.runs, -1, ops);
 }
 
 /** Undoes the in-memory part of indexChunk (`added`) or unindexChunk (`!added`) after a failed commit. */
 export function revertChunk(state: StoreState, c: IndexedChunk, added: boolean): void {
-  state.volume.revert(c.s.sid, c.ts, added ? 1 : -1);
+  state.volume.revertStored(c.runs, added ? 1 : -1);
 }
 
 /** Version of the event-time indexes; meta "eventIndex" holds it once they cover every chunk. */
@@ -65,20 +68,19 @@ export async function buildEventIndex(state: StoreState, parseTs: (value: Buffer
   let n = 0;
   for (const { key, value } of dbs.cmeta.getRange({})) {
     if (key.length !== 10) continue;
-    const sid = key.readUInt32BE(0);
-    const firstLseq = key.readUIntBE(4, 6);
-    const s = state.streams.byId[sid];
+    const s = state.streams.byId[key.readUInt32BE(0)];
     const raw = dbs.chunks.get(key);
     if (!s || raw === undefined) continue;
-    let ts: ArrayLike<number>;
-    let range: { minTs: number; maxTs: number };
+    let c: IndexedChunk;
     try {
-      range = decodeRange(value);
-      ts = parseTs(raw);
+      const range = decodeRange(value);
+      const ts = parseTs(raw);
+      c = { s, firstLseq: key.readUIntBE(4, 6), minTs: range.minTs, maxTs: range.maxTs, n: ts.length, runs: runsOf(s.sid, ts) };
     } catch {
       continue; // an unreadable chunk stays out of the indexes; queries by id still report it
     }
-    indexChunk(state, { s, firstLseq, ts, minTs: range.minTs, maxTs: range.maxTs }, ops);
+    indexChunk(state, c, ops);
+    state.volume.countLive(c.runs, 1);
     touched.add(s);
     if (++n % BUILD_BATCH_CHUNKS === 0) await commit();
   }

@@ -1,26 +1,21 @@
 /**
  * Builds one commit group: the records of every append coalesced into one write transaction get
- * consecutive lseqs and a shared rts, are split by stream into chunks (chunk.ts), and described by
- * one `groups` entry plus one group trigram bitmap in `gtri`. Building is pure preparation (all
- * encoding happens here, before the LMDB batch), so a failure never leaves half a group queued.
+ * consecutive lseqs and a shared rts, and go into ONE log value (log.ts) — the only per-record
+ * work before the ack. Stream counters (what /stats and /hosts read) change here, in memory and
+ * in the same transaction, so they are exact the moment the group is acked; chunks and text
+ * indexes are built later from the log (index-build.ts). Building is pure preparation, before the
+ * LMDB batch, so a failure never leaves half a group queued.
  *
- * `groups` value, format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], little-endian.
- * `gtri` / `ctri` values, same key: the group's trigram bitmap / its chunks' bitmaps (group-text.ts),
- * written only for groups of two or more chunks (readers treat a missing one as "may match").
+ * `groups` value (written by the indexer), format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], LE.
  */
 import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
-import { encodeChunk } from './chunk.js';
-import type { IndexedChunk } from './event-index.js';
-import { indexChunk, revertChunk } from './event-index.js';
-import type { ChunkSketch } from './group-text.js';
-import { encodeGroupText } from './group-text.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
-import { chunkKey, groupKey } from './keys.js';
+import { encodeLogValue, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
-import { GROUP_MAX_BITS_LOG2, bitsLog2For, newSketch } from './trigram.js';
+import { MinuteRuns } from './volume.js';
 import { wireRecord } from './wire-record.js';
 
 /** An append waiting for its group. */
@@ -31,16 +26,25 @@ export interface PendingAppend {
   out?: WireRecord[];
 }
 
+/** A group in the log, not yet indexed: what queries merge from the log (log-tail.ts). */
+export interface LogGroup {
+  first: number;
+  n: number;
+  rts: number;
+}
+
 /** A prepared commit group: its LMDB ops and how to revert its in-memory effects. */
 export interface BuiltGroup {
   ops: Op[];
   touched: Set<Stream>;
   lastId: string | undefined;
+  /** The log value written, when the group holds records. */
+  log?: LogGroup;
   /** Reverts the in-memory counter changes when the commit fails. */
   undo(): void;
 }
 
-/** Assigns lseqs/rts/ids to the queued appends and encodes their chunks; mutates counters. */
+/** Assigns lseqs/rts/ids to the queued appends and encodes their log value; mutates counters. */
 export function buildGroup(state: StoreState, items: PendingAppend[]): BuiltGroup {
   const undoers: Array<() => void> = [];
   try {
@@ -55,61 +59,49 @@ export function buildGroup(state: StoreState, items: PendingAppend[]): BuiltGrou
 function build(state: StoreState, items: PendingAppend[], undoers: Array<() => void>): BuiltGroup {
   const ops: Op[] = [];
   const touched = new Set<Stream>();
-  const flat: ValidRecord[] = [];
-  for (const it of items) for (const r of it.records) flat.push(r);
+  let count = 0;
+  for (const it of items) count += it.records.length;
   let lastId: string | undefined;
+  let log: LogGroup | undefined;
 
-  if (flat.length > 0) {
+  if (count > 0) {
     const rts = Math.max(Date.now(), state.lastRts);
     const first = state.nextLseq;
     const prefix = idPrefix(rts, state.tag);
-    const perStream = new Map<Stream, number[]>();
-    let textChars = 0;
+    const flat: ValidRecord[] = new Array(count);
+    const sids = new Uint32Array(count);
     let i = 0;
+    let prev: Stream | undefined;
+    const minutes = new MinuteRuns(); // live volume counts (volume.ts), exact from the ack on
     for (const it of items) {
       const out: WireRecord[] = new Array(it.records.length);
       for (let j = 0; j < it.records.length; j++, i++) {
         const r = it.records[j];
         const s = state.streams.getOrCreate(r.service, r.severity, r.host, r.file);
-        let pos = perStream.get(s);
-        if (!pos) perStream.set(s, (pos = []));
-        pos.push(i);
-        textChars += r.message.length;
+        if (s !== prev && !touched.has(s)) {
+          const before = { n: s.n, lastTs: s.lastTs };
+          undoers.push(() => Object.assign(s, before));
+          touched.add(s);
+        }
+        prev = s;
+        s.n++;
+        if (r.ts > s.lastTs) s.lastTs = r.ts;
+        minutes.add(s.sid, r.ts);
+        flat[i] = r;
+        sids[i] = s.sid;
         out[j] = wireRecord(idFromPrefix(prefix, first + i), rts, r, r);
       }
       it.out = out;
     }
-    const groupSketch = newSketch(bitsLog2For(textChars, GROUP_MAX_BITS_LOG2));
-    const sids: number[] = [];
-    const sketches: ChunkSketch[] = [];
-    for (const [s, pos] of perStream) {
-      const c = encodeChunk(flat, pos, rts, groupSketch);
-      const key = chunkKey(s.sid, first);
-      ops.push({ db: state.dbs.chunks, key, value: c.value }, { db: state.dbs.cmeta, key, value: c.meta });
-      const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes, span: s.span };
-      undoers.push(() => Object.assign(s, before));
-      const indexed: IndexedChunk = { s, firstLseq: first, ts: pos.map((p) => flat[p].ts), minTs: c.minTs, maxTs: c.maxTs };
-      indexChunk(state, indexed, ops);
-      undoers.push(() => revertChunk(state, indexed, true));
-      s.n += c.n;
-      s.bytes += c.value.length;
-      if (c.maxTs > s.lastTs) s.lastTs = c.maxTs;
-      touched.add(s);
-      sids.push(s.sid);
-      sketches.push({ streamId: s.sid, sketch: c.sketch });
-    }
-    state.volume.takeDirty(state.dbs, ops);
+    const runs = minutes.flush();
+    state.volume.countLive(runs, 1);
+    undoers.push(() => state.volume.countLive(runs, -1));
     state.streams.version++;
-    const gk = groupKey(rts, first);
-    ops.push({ db: state.dbs.groups, key: gk, value: encodeGroupValue(flat.length - 1, sids) });
-    // A one-chunk group (a quiet hub) needs no group-level text index: its chunk meta has the bitmap.
-    if (sketches.length > 1) {
-      const text = encodeGroupText(groupSketch, sketches);
-      ops.push({ db: state.dbs.gtri, key: gk, value: text.gtri }, { db: state.dbs.ctri, key: gk, value: text.ctri });
-    }
-    state.nextLseq = first + flat.length;
+    ops.push({ db: state.dbs.log, key: logKey(first), value: encodeLogValue(rts, flat, sids) });
+    state.nextLseq = first + count;
     state.lastRts = rts;
-    lastId = idFromPrefix(prefix, first + flat.length - 1);
+    lastId = idFromPrefix(prefix, first + count - 1);
+    log = { first, n: count, rts };
   }
   for (const it of items) {
     if (it.origin) ops.push({ db: state.dbs.shippers, key: it.origin.shipper, value: it.origin.seq });
@@ -120,6 +112,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     ops,
     touched,
     lastId,
+    log,
     undo() {
       for (const u of undoers) u();
       state.streams.version++;

@@ -6,7 +6,8 @@
  * `groups` are walked in order and each group's chunks merged lazily (group-walk.ts). Either way a
  * chunk is read only if its meta (event-time range, trigram bitmap) says it can match, its whole
  * text is prefiltered before any record is parsed, and only records that are yielded become
- * objects (chunk-read.ts). Abandoning the generator costs nothing beyond the chunk in hand. */
+ * objects (chunk-read.ts). Records not yet indexed are read from the log tail (log-tail.ts).
+ * Abandoning the generator costs nothing beyond the chunk in hand. */
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
@@ -18,6 +19,7 @@ import type { Batch, Matcher } from './chunk-read.js';
 import { chunkCanMatch, loadChunk, matcher } from './chunk-read.js';
 import { walkGroups } from './group-walk.js';
 import { chunkKey, parseChunkKey } from './keys.js';
+import { scanTail } from './log-tail.js';
 import type { StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import type { QueryOptions } from './types.js';
@@ -40,10 +42,26 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   const cands = state.streams.candidates(f);
   if (cands.length === 0) return;
   const m = matcher(f);
-  const cursor = byEvent && opts.after !== undefined ? { id: opts.after, ts: opts.afterTs! } : undefined;
-  const src = byEvent
-    ? timeOrdered(state, f, cands, b, m, desc, cursor)
-    : cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, b, m, desc) : walkGroups(state, cands, b, m, desc);
+  // Below `indexed` records are in chunks; above, in the log tail (log-tail.ts). Both taken now.
+  const indexedLseq = state.indexed;
+  const tail = state.tail.slice();
+  const fromChunks = (lo: number, hi: number, order = desc): Iterable<WireRecord | null> => {
+    const bb = { ...b, lo, hi };
+    if (lo >= hi) return [];
+    return cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, bb, m, order) : walkGroups(state, cands, bb, m, order);
+  };
+  const tailBounds = { ...b, lo: Math.max(b.lo, indexedLseq) };
+  let src: Iterable<WireRecord | null>;
+  if (byEvent) {
+    // The tail (normally a few groups) is read whole and merged in by time with the indexed part.
+    const cursor = opts.after !== undefined ? { id: opts.after, ts: opts.afterTs! } : undefined;
+    const unindexed = scanTail(state, tail, cands, tailBounds, m, false, (lo, hi) => fromChunks(lo, hi, false));
+    src = timeOrdered(state, f, cands, { ...b, hi: Math.min(b.hi, indexedLseq) }, m, desc, cursor, unindexed);
+  } else {
+    const older = fromChunks(b.lo, Math.min(b.hi, indexedLseq));
+    const newer = scanTail(state, tail, cands, tailBounds, m, desc, fromChunks);
+    src = desc ? chain(newer, older) : chain(older, newer);
+  }
   const ticks = opts.ticks === true;
   let n = 0;
   for (const r of src) {
@@ -54,6 +72,11 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
     yield r;
     if (++n >= limit) return;
   }
+}
+
+function* chain<T>(a: Iterable<T>, b: Iterable<T>): Generator<T> {
+  yield* a;
+  yield* b;
 }
 
 /** One stream's matching chunks in order; `null` after each chunk looked at. */

@@ -1,8 +1,10 @@
 /**
  * The open store's shared state: LMDB handles and the in-memory mirrors every module reads
- * (stream table, lseq/rts clocks, durable shipper seqs). Only the writer mutates it.
+ * (stream table, lseq/rts clocks, durable shipper seqs, the unindexed log tail). Only the writer
+ * (and the indexer, through writer steps) mutates it.
  */
 import type { Database, RootDatabase } from 'lmdb';
+import type { LogGroup } from './group.js';
 import type { StreamTable } from './streams.js';
 import type { VolumeIndex } from './volume.js';
 
@@ -22,6 +24,8 @@ export interface StoreDbs {
   tmin: Database<Buffer, Buffer>;
   /** Minute counts per stream (volume.ts). */
   vol: Database<Buffer, Buffer>;
+  /** The write-ahead log of commit groups not yet indexed (log.ts). */
+  log: Database<Buffer, Buffer>;
 }
 
 /** Everything the store's modules share while it is open. */
@@ -41,6 +45,10 @@ export interface StoreState {
   shippers: Map<string, number>;
   /** Records per stream and minute of event time, in memory (volume.ts). */
   volume: VolumeIndex;
+  /** First lseq not yet indexed: every record below it is in chunks, every one above in the log. */
+  indexed: number;
+  /** Committed log groups not yet indexed, in lseq order (all have first ≥ `indexed`). */
+  tail: LogGroup[];
 }
 
 /** One write to apply inside a commit: `value` undefined means remove. */

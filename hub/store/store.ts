@@ -2,6 +2,14 @@
  * The LMDB store: opens the environment, recovers in-memory state, and exposes the Store contract
  * (types.ts). Writes go through group commit (writer.ts); queries are lazy generators (query.ts).
  *
+ * Write path (docs/storage.md): a commit group is acked once its records are in the `log` db
+ * (one value per group, log.ts) with the shippers' seqs and the stream counters, committed and
+ * fsynced. The indexer (indexer.ts; the work in a worker thread) later builds the chunks and
+ * indexes below from each log value and, in ONE transaction, writes them, advances meta
+ * "indexed" and deletes the log value. Queries read chunks below "indexed" and the log above it
+ * (log-tail.ts), so a record is visible from its ack on; after kill -9 the indexer resumes from
+ * the log.
+ *
  * Why blocks, not one LMDB entry per record: at ~600k records/s one B-tree insert (plus index
  * inserts) per record is the bottleneck and stores labels and keys per record. Instead every
  * commit group is split by stream, one LMDB entry per (stream, group) — a "chunk" — so LMDB sees a
@@ -16,13 +24,17 @@
  * runs before any record is parsed. Record order inside a group stays arrival order (lines of one
  * file keep their order across severities), which is why chunks interleave by lseq at all.
  *
- * On-disk format (format version 1, in `meta` under "format"); one env in `dir`, named dbs:
+ * On-disk format (format version 2, in `meta` under "format"; a format 1 store — no log — is
+ * upgraded in place on open); one env in `dir`, named dbs:
  *
  *   meta      string key → MessagePack
- *               "format" → 1
- *               "hub"    → { id: string, tag: string }            (tag: ids.ts, 5 base32hex chars)
- *               "clock"  → { lseq: next lseq, rts: last group rts }   written with every group
+ *               "format"  → 2
+ *               "hub"     → { id: string, tag: string }            (tag: ids.ts, 5 base32hex chars)
+ *               "clock"   → { lseq: next lseq, rts: last group rts }   written with every group
+ *               "indexed" → first lseq not yet indexed              written with every index step
+ *   log       [groupFirstLseq u48 BE] → one commit group's records (log.ts); deleted once indexed
  *   streams   uint32 stream id → [service, severity, host|null, file|null, n, lastTs|null, bytes]
+ *             n and lastTs count logged records (written with the log), bytes indexed chunk bytes
  *   shippers  string shipper id → highest stored batch seq (number), same txn as its records
  *   chunks    [streamId u32 BE][groupFirstLseq u48 BE] → chunk value (chunk.ts), LZ4 over 512 bytes
  *   cmeta     same key → chunk meta: n, min/max ts, rts, first/last offset, trigram bitmap (chunk.ts)
@@ -50,7 +62,9 @@ import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
 import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
 import { deleteBefore } from './delete.js';
-import { decodeGroupValue } from './group.js';
+import { decodeGroupValue, type LogGroup } from './group.js';
+import { Indexer } from './indexer.js';
+import { LOG_HEADER_BYTES, LogView, logKey, parseLogKey } from './log.js';
 import { isHubTag, makeId, newHubTag } from '../protocol/ids.js';
 import { parseGroupKey } from './keys.js';
 import { runQuery } from './query.js';
@@ -58,13 +72,13 @@ import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
-import { VolumeIndex } from './volume.js';
+import { MinuteRuns, VolumeIndex } from './volume.js';
 import type { VolumeBuckets, VolumeRange } from './volume-query.js';
 import { indexVolume, volumeExtent } from './volume-query.js';
 import { GroupWriter } from './writer.js';
 
 /** On-disk format version this code reads and writes (meta "format"). */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** Chunk values above this many bytes are LZ4-compressed (off-thread, by lmdb-js). */
 export const COMPRESSION_THRESHOLD_BYTES = 512;
 
@@ -90,10 +104,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     tmax: root.openDB<Buffer, Buffer>('tmax', bin),
     tmin: root.openDB<Buffer, Buffer>('tmin', bin),
     vol: root.openDB<Buffer, Buffer>('vol', bin),
+    log: root.openDB<Buffer, Buffer>('log', bin),
   };
   try {
     const state = await recover(dbs);
-    return new LmdbStore(state, options.dir);
+    return new LmdbStore(state, options);
   } catch (err) {
     await root.close();
     throw err;
@@ -102,17 +117,22 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 async function recover(dbs: StoreDbs): Promise<StoreState> {
   const format = dbs.meta.get('format');
-  if (format !== undefined && format !== FORMAT_VERSION) {
-    throw new Error(`store format ${String(format)} is not supported by this hub (it reads format ${FORMAT_VERSION}); use a matching hub version`);
+  if (format !== undefined && format !== FORMAT_VERSION && format !== 1) {
+    throw new Error(`store format ${String(format)} is not supported by this hub (it reads formats 1 and ${FORMAT_VERSION}); use a matching hub version`);
   }
+  const clock = (dbs.meta.get('clock') ?? {}) as { lseq?: number; rts?: number };
+  const nextLseq = typeof clock.lseq === 'number' ? clock.lseq : 0;
   let hub = dbs.meta.get('hub') as { id?: unknown; tag?: unknown } | undefined;
-  if (format === undefined || !hub) {
-    const tag = newHubTag();
-    hub = { id: `hub-${tag}-${randomBytes(4).toString('hex')}`, tag };
+  if (format !== FORMAT_VERSION || !hub) {
+    // New store, or format 1 (no log: everything stored is indexed) upgraded in place.
+    hub ??= { id: '', tag: newHubTag() };
+    if (!hub.id) hub = { id: `hub-${String(hub.tag)}-${randomBytes(4).toString('hex')}`, tag: hub.tag };
+    const h = hub;
     await dbs.root.batch(() => {
       dbs.meta.put('format', FORMAT_VERSION);
-      dbs.meta.put('hub', hub);
-      dbs.meta.put('eventIndex', EVENT_INDEX_VERSION); // a new store is indexed from its first record
+      dbs.meta.put('hub', h);
+      if (dbs.meta.get('indexed') === undefined) dbs.meta.put('indexed', nextLseq);
+      if (format === undefined) dbs.meta.put('eventIndex', EVENT_INDEX_VERSION); // a new store is indexed from its first record
     });
     await dbs.root.flushed;
   }
@@ -121,26 +141,54 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
   for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value);
   const shippers = new Map<string, number>();
   for (const { key, value } of dbs.shippers.getRange({})) if (typeof value === 'number') shippers.set(key, value);
-  const clock = (dbs.meta.get('clock') ?? {}) as { lseq?: number; rts?: number };
+  const indexed = Number(dbs.meta.get('indexed') ?? nextLseq);
   const state: StoreState = {
     dbs,
     hubId: hub.id,
     tag: hub.tag,
     streams,
-    nextLseq: typeof clock.lseq === 'number' ? clock.lseq : 0,
+    nextLseq,
     lastRts: typeof clock.rts === 'number' ? clock.rts : 0,
     lastId: undefined,
     shippers,
     volume: new VolumeIndex(),
+    indexed,
+    tail: readTail(dbs, indexed),
   };
   for (const { key, value } of dbs.vol.getRange({})) state.volume.load(key, value);
   await buildEventIndex(state, (raw) => parseChunk(raw).ts, decodeMeta);
+  countTailVolume(state);
   state.lastId = newestId(state);
   return state;
 }
 
-/** The newest stored id: the last record of the newest group (the clock's if that entry is unreadable). */
+/** The log groups above the indexed cursor: what the indexer resumes from after a restart. */
+function readTail(dbs: StoreDbs, indexed: number): LogGroup[] {
+  const tail: LogGroup[] = [];
+  for (const { key, value } of dbs.log.getRange({ start: logKey(indexed) })) {
+    const first = parseLogKey(key);
+    if (first === undefined || value.length < LOG_HEADER_BYTES) throw new StoreCorruptError('log entry has a bad key or header');
+    tail.push({ first, rts: value.readDoubleLE(1), n: value.readUInt32LE(9) });
+  }
+  return tail;
+}
+
+/** Live minute counts of the records still only in the log (the `vol` db counts indexed ones). */
+function countTailVolume(state: StoreState): void {
+  for (const g of state.tail) {
+    const value = state.dbs.log.getBinary(logKey(g.first));
+    if (!value) continue;
+    const view = new LogView(value);
+    const runs = new MinuteRuns();
+    for (let i = 0; i < view.n; i++) runs.add(view.sids[i], view.ts[i]);
+    state.volume.countLive(runs.flush(), 1);
+  }
+}
+
+/** The newest stored id: the last record of the log tail, else of the newest group (the clock's if that entry is unreadable). */
 function newestId(state: StoreState): string | undefined {
+  const t = state.tail[state.tail.length - 1];
+  if (t) return makeId(t.rts, state.tag, t.first + t.n - 1);
   for (const { key, value } of state.dbs.groups.getRange({ reverse: true, limit: 1 })) {
     const gk = parseGroupKey(key);
     try {
@@ -156,14 +204,31 @@ function newestId(state: StoreState): string | undefined {
 class LmdbStore implements Store {
   readonly hubId: string;
   private readonly writer: GroupWriter;
+  private readonly indexer: Indexer;
   private readonly aggregates: Aggregates;
   private deleting: Promise<unknown> = Promise.resolve();
   private closing?: Promise<void>;
 
-  constructor(private readonly state: StoreState, private readonly dir: string) {
+  private readonly dir: string;
+
+  constructor(private readonly state: StoreState, options: StoreOptions) {
     this.hubId = state.hubId;
-    this.writer = new GroupWriter(state);
+    this.dir = options.dir;
+    this.writer = new GroupWriter(state, () => this.indexer.kick());
+    this.indexer = new Indexer(state, this.writer, { onError: (err) => options.onIndexError?.(err) });
     this.aggregates = new Aggregates(state.streams);
+    if (options.index === false) this.indexer.pause();
+    this.indexer.kick(); // resume from the log tail left by the last run
+  }
+
+  indexed(): Promise<void> {
+    return this.indexer.caughtUp();
+  }
+
+  indexLagRecords(): number {
+    let n = 0;
+    for (const g of this.state.tail) n += g.n;
+    return n;
   }
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
@@ -200,7 +265,8 @@ class LmdbStore implements Store {
 
   deleteBefore(tsMs: number): Promise<number> {
     // One deletion at a time: concurrent ones would race over the same chunks' counters.
-    const run = this.deleting.then(() => deleteBefore(this.state, this.writer, tsMs));
+    // Index the log first, so records still in it are deleted too.
+    const run = this.deleting.then(() => this.indexer.caughtUp()).then(() => deleteBefore(this.state, this.writer, tsMs));
     this.deleting = run.catch(() => undefined);
     return run.then((o) => o.deleted);
   }
@@ -212,7 +278,7 @@ class LmdbStore implements Store {
     const st = dbs.root.getStats() as Record<string, Record<string, number> | number>;
     const count = (s: Record<string, number>) => (s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0);
     pages += count(st.root as Record<string, number>) + count(st.free as Record<string, number>);
-    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri, dbs.tmax, dbs.tmin, dbs.vol] as Database[]) {
+    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri, dbs.tmax, dbs.tmin, dbs.vol, dbs.log] as Database[]) {
       pages += count(db.getStats() as Record<string, number>);
     }
     return pages * (st.pageSize as number);
@@ -233,6 +299,7 @@ class LmdbStore implements Store {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.indexer.close(); // what is not indexed yet stays in the log for the next open
       this.writer.closed = true;
       await this.writer.drain();
       await this.deleting;

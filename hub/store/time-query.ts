@@ -12,13 +12,16 @@
  * unread can precede it. "Newest 100" of one service therefore reads the few newest chunks of its
  * streams, and a stream whose newest record is older than the answer is never opened.
  *
+ * Records not yet indexed (the log tail, log-tail.ts) come in as one more sorted batch; the chunk
+ * side is bounded below the indexed cursor the query started with, so none is seen twice.
+ *
  * With `q`, the group trigram bitmaps first name the chunks that can hold the needle (a rare
  * token: a handful); when they name many, the stream walk runs with per-chunk checks instead.
  * A `null` is yielded after each chunk or index step: async callers use it to give the event loop
  * a turn (local-history.ts); runQuery drops it for synchronous callers.
  */
 import type { WireRecord } from '../protocol/frames.js';
-import { idFromPrefix, idPrefix } from '../protocol/ids.js';
+import { idFromPrefix, idPrefix, parseId } from '../protocol/ids.js';
 import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
 import { decodeMeta } from './chunk.js';
@@ -48,7 +51,7 @@ type Entry =
   | { kind: 2; key: number; lseq: number; batch: Batch; order: number[]; i: number };
 
 /** Matching records in event-time order (see header); `null` marks a chance to yield. */
-export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[], b: Bounds, m: Matcher, desc: boolean, cursor?: TimeCursor): Generator<WireRecord | null> {
+export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[], b: Bounds, m: Matcher, desc: boolean, cursor: TimeCursor | undefined, unindexed: Iterable<WireRecord | null>): Generator<WireRecord | null> {
   // The cursor narrows the event-time range; the tie at exactly cursor.ts is settled by id below.
   const lo = Math.max(f.from ?? 0, !desc && cursor ? cursor.ts : 0);
   const hi = Math.min(f.to ?? Infinity, desc && cursor ? cursor.ts : Infinity);
@@ -63,6 +66,11 @@ export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[]
       if (desc ? s.lastTs < lo : false) continue;
       heap.push({ kind: 0, key: desc ? Math.min(s.lastTs, hi) : lo, s });
     }
+  }
+  const tailBatch = yield* recordsBatch(unindexed, lo, hi);
+  if (tailBatch) {
+    const order = sortBatch(tailBatch, desc, cursor, (i) => tailBatch.ids[i]);
+    if (order.length > 0) heap.push({ kind: 2, key: tailBatch.ts[order[0]], lseq: tailBatch.lseqs[order[0]], batch: tailBatch, order, i: 0 });
   }
   const open: Array<Iterator<unknown>> = [];
   try {
@@ -95,7 +103,8 @@ export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[]
       heap.pop();
       const batch = readChunk(state, top.s, top.e.firstLseq, b, tm);
       if (batch) {
-        const order = sortBatch(batch, desc, cursor, idPrefix(batch.rts, state.tag));
+        const prefix = idPrefix(batch.rts, state.tag);
+        const order = sortBatch(batch, desc, cursor, (i) => idFromPrefix(prefix, batch.lseqs[i]));
         if (order.length > 0) heap.push({ kind: 2, key: batch.ts[order[0]], lseq: batch.lseqs[order[0]], batch, order, i: 0 });
       }
       yield null;
@@ -150,18 +159,34 @@ function readChunk(state: StoreState, s: Stream, first: number, b: Bounds, m: Ma
 }
 
 /** Indices of the batch's records in (ts, lseq) query order, past the cursor. */
-function sortBatch(batch: Batch, desc: boolean, cursor: TimeCursor | undefined, prefix: string): number[] {
+function sortBatch(batch: Batch, desc: boolean, cursor: TimeCursor | undefined, idOf: (i: number) => string): number[] {
   const { ts, lseqs } = batch;
   const order: number[] = [];
   for (let i = 0; i < ts.length; i++) {
     if (cursor && ts[i] === cursor.ts) {
-      const id = idFromPrefix(prefix, lseqs[i]);
+      const id = idOf(i);
       if (desc ? id >= cursor.id : id <= cursor.id) continue;
     }
     order.push(i);
   }
   order.sort(desc ? (x, y) => ts[y] - ts[x] || lseqs[y] - lseqs[x] : (x, y) => ts[x] - ts[y] || lseqs[x] - lseqs[y]);
   return order;
+}
+
+/** Records not yet indexed (already filtered) within [lo, hi] as one batch; ticks pass through. */
+function* recordsBatch(records: Iterable<WireRecord | null>, lo: number, hi: number): Generator<null, (Batch & { ids: string[] }) | undefined> {
+  const rows: WireRecord[] = [];
+  for (const r of records) {
+    if (r === null) yield null;
+    else if (r.ts >= lo && r.ts <= hi) rows.push(r);
+  }
+  if (rows.length === 0) return undefined;
+  return {
+    lseqs: rows.map((r) => parseId(r.id)?.lseq ?? 0),
+    ts: rows.map((r) => r.ts),
+    ids: rows.map((r) => r.id),
+    make: (i) => rows[i],
+  };
 }
 
 /**

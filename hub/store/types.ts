@@ -11,6 +11,10 @@ import type { RecordFilter } from '../filter/filter.js';
 export interface StoreOptions {
   /** Data directory; created when missing. */
   dir: string;
+  /** Called when indexing a logged group fails (it is retried; the records stay in the log, visible). */
+  onIndexError?: (err: unknown) => void;
+  /** false: never index, every record stays in the log (tests of the log-tail read path). Default true. */
+  index?: boolean;
 }
 
 /** Identifies a shipper batch for exactly-once storage (SPEC §3). */
@@ -92,6 +96,10 @@ export interface Store {
   deleteBefore(tsMs: number): Promise<number>;
   /** Bytes used on disk by the store. */
   diskBytes(): number;
+  /** Resolves once every record acked so far is indexed (moved from the log into chunks). */
+  indexed(): Promise<void>;
+  /** Records acked but not yet indexed (still only in the log; queries read them from there). */
+  indexLagRecords(): number;
   /** Newest id stored, or undefined when empty. */
   lastId(): string | undefined;
   close(): Promise<void>;

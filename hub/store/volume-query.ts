@@ -24,7 +24,7 @@ export interface VolumeRange {
 export function indexVolume(state: StoreState, f: RecordFilter, r: VolumeRange, out: VolumeBuckets): void {
   const perStep = r.stepMs / MINUTE_MS;
   for (const s of state.streams.candidates(f)) {
-    const minutes = state.volume.bySid.get(s.sid);
+    const minutes = state.volume.live.get(s.sid);
     if (!minutes) continue;
     const sev = s.severity;
     for (const [m, n] of minutes) {

@@ -1,6 +1,6 @@
 /**
  * Group commit. Appends from every connection queue here; one LMDB write transaction (`root.batch`)
- * takes everything queued, and while its commit is in flight new appends accumulate for the next
+ * takes everything queued (as one log value, group.ts), and while its commit is in flight new appends accumulate for the next
  * one. With lmdb-js `overlappingSync` a commit resolves before fsync, so each group's appends
  * resolve only after `root.flushed` (the fsync of that commit or a later one) — never earlier.
  * The next group may commit while the previous one is still flushing (pipelined, still in order),
@@ -12,8 +12,9 @@
  * nothing and resolves `{duplicate: true}` once the group holding the higher seq is durable
  * (or rejects if that group failed, so the shipper retries).
  *
- * Other writers (retention) submit `steps`: a prepare function run just before a transaction is
- * opened, whose ops join that transaction. All preparation happens before `batch()` so a throw never
+ * Other writers submit `steps`: a prepare function run just before a transaction is opened, whose
+ * ops join that transaction. Index steps (indexer.ts) join the next transaction whatever is in
+ * flight; maintenance steps (retention) wait until no commit is in flight. All preparation happens before `batch()` so a throw never
  * leaves half a transaction queued.
  */
 import type { ValidRecord } from '../protocol/record.js';
@@ -58,6 +59,8 @@ export interface StepPlan<T> {
 }
 
 interface Step {
+  /** Index steps join any transaction; maintenance steps (retention) wait until no commit is in flight. */
+  anytime: boolean;
   prepare(): StepPlan<unknown>;
   resolve(v: unknown): void;
   reject(err: unknown): void;
@@ -84,7 +87,8 @@ export class GroupWriter {
   private inflight = new Set<Promise<unknown>>();
   closed = false;
 
-  constructor(private readonly state: StoreState) {}
+  /** `onLogged` runs after each commit that appended a group to the log (the indexer's cue). */
+  constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined) {}
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreClosedError());
@@ -108,10 +112,10 @@ export class GroupWriter {
   }
 
   /** Runs `prepare` at the start of the next transaction; resolves with its result once committed. */
-  step<T>(prepare: () => StepPlan<T>): Promise<T> {
+  step<T>(prepare: () => StepPlan<T>, anytime = false): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
-      this.steps.push({ prepare, resolve: resolve as (v: unknown) => void, reject });
+      this.steps.push({ anytime, prepare, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -145,8 +149,8 @@ export class GroupWriter {
     if (!this.canFlush()) return;
     const items = this.takeGroup();
     const idle = this.commitsInFlight === 0;
-    const steps = idle ? this.steps : [];
-    if (idle) this.steps = [];
+    const steps = idle ? this.steps : this.steps.filter((st) => st.anytime);
+    this.steps = idle ? [] : this.steps.filter((st) => !st.anytime);
     const { dbs } = this.state;
 
     let built: BuiltGroup;
@@ -195,6 +199,11 @@ export class GroupWriter {
           for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
           this.clearPending(items);
         };
+        // Visible to queries from the commit on (log-tail.ts); acked only once flushed.
+        if (built.log) {
+          this.state.tail.push(built.log);
+          this.onLogged();
+        }
         return dbs.root.flushed.then(
           () => {
             if (built.lastId !== undefined) this.state.lastId = built.lastId;

@@ -9,7 +9,7 @@ import { afterEach } from 'vitest';
 import type { ValidRecord } from '../../hub/protocol/record.js';
 import type { Severity } from '../../hub/protocol/severity.js';
 import { openStore } from '../../hub/store/store.js';
-import type { Store } from '../../hub/store/types.js';
+import type { Store, StoreOptions } from '../../hub/store/types.js';
 import { prng as rng } from '../../shipper/simulate.js';
 
 /** Deterministic PRNG (the shipper simulator's mulberry32). */
@@ -31,8 +31,8 @@ export function tempDir(): string {
 }
 
 /** Opens a store (closed after the test). */
-export async function tempStore(dir = tempDir()): Promise<{ store: Store; dir: string }> {
-  const store = await openStore({ dir });
+export async function tempStore(dir = tempDir(), options: Omit<StoreOptions, 'dir'> = {}): Promise<{ store: Store; dir: string }> {
+  const store = await openStore({ ...options, dir });
   stores.push(store);
   return { store, dir };
 }

@@ -29,6 +29,7 @@ describe('corruption', () => {
       { ts: 2, service: 'bad', severity: 'INFO', message: 'soon broken '.repeat(100) },
       { ts: 3, service: 'bad', severity: 'WARN', message: 'short broken' },
     ]);
+    await store.indexed(); // chunks are built from the log by the indexer
     await store.close();
     // The "bad" streams have ids 2 and 3: replace their chunks with garbage (one big, one tiny).
     const n = await clobber(dir, 'chunks', true, (key) =>
@@ -48,6 +49,7 @@ describe('corruption', () => {
   it('corruption - a corrupted chunk meta or group entry is an error, not a crash', async () => {
     const { store, dir } = await tempStore();
     await store.append([{ ts: 1, service: 's', severity: 'INFO', message: 'hello there' }]);
+    await store.indexed();
     await store.close();
     await clobber(dir, 'cmeta', false, () => Buffer.from([1, 2, 3]));
     await clobber(dir, 'groups', false, () => Buffer.from([9]));

@@ -40,9 +40,12 @@ const FILTERS: Array<[string, (all: WireRecord[]) => RecordFilter]> = [
   ['q + labels + time', (all) => ({ services: new Set(['search', 'api']), q: 'miss', qRegex: /miss/i, from: all[0].ts - 50_000 })],
 ];
 
-describe('store', () => {
+// Once with the indexer running (records move from the log into chunks while the test runs) and
+// once without it (every record read back from the log tail: store/log-tail.ts).
+for (const [mode, options] of [['indexed', {}], ['log only', { index: false }]] as const) {
+describe(`store (${mode})`, () => {
   it('store - append returns records with ids in id order, rts and all fields', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const recs = makeRecords(1, 50);
     const res = await store.append(recs);
     expect(res.duplicate).toBe(false);
@@ -59,7 +62,7 @@ describe('store', () => {
   });
 
   it('store - query round trip matches the model for every filter and both orders', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const all = await fill(store, 2, 6, 120);
     expect(all.length).toBe(6 * 3 * 120);
     for (const [name, mk] of FILTERS) {
@@ -74,7 +77,7 @@ describe('store', () => {
   });
 
   it('store - cursor paging covers every match exactly once, both orders, every filter', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const all = await fill(store, 3, 5, 100);
     for (const [name, mk] of FILTERS) {
       const f = mk(all);
@@ -93,7 +96,7 @@ describe('store', () => {
   });
 
   it('store - accepts cursors from a foreign hub tag and orders by (rts, tag, lseq)', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const all = await fill(store, 4, 4, 50);
     const rtsValues = [...new Set(all.map((r) => r.rts))];
     const probes = [0, 1, 2 ** 40];
@@ -112,13 +115,13 @@ describe('store', () => {
   });
 
   it('store - rejects a malformed cursor with InvalidCursorError', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     await store.append(makeRecords(5, 3));
     expect(() => collect(store.query({}, { order: 'asc', after: 'nope' }))).toThrow(InvalidCursorError);
   });
 
   it('store - limit 0 and unmatched labels yield nothing', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     await store.append(makeRecords(6, 20));
     expect(collect(store.query({}, { order: 'asc', limit: 0 }))).toEqual([]);
     expect(collect(store.query({ services: new Set(['nope']) }, { order: 'desc' }))).toEqual([]);
@@ -126,7 +129,7 @@ describe('store', () => {
   });
 
   it('store - query is lazy: abandoning early is cheap and later records still come', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const all = await fill(store, 7, 3, 100);
     const it = store.query({}, { order: 'asc' })[Symbol.iterator]();
     expect(it.next().value.id).toBe(all[0].id);
@@ -135,14 +138,14 @@ describe('store', () => {
   });
 
   it('store - survives reopen: records, ids, stats, hosts, lastId and fresh ids keep sorting after', async () => {
-    const { store, dir } = await tempStore();
+    const { store, dir } = await tempStore(undefined, options);
     const all = await fill(store, 8, 3, 80);
     const stats = store.stats();
     const hosts = store.hosts();
     const lastId = store.lastId();
     const hubId = store.hubId;
     await store.close();
-    const { store: again } = await tempStore(dir);
+    const { store: again } = await tempStore(dir, options);
     expect(again.hubId).toBe(hubId);
     expect(again.lastId()).toBe(lastId);
     expect(again.stats()).toEqual(stats);
@@ -154,7 +157,7 @@ describe('store', () => {
   });
 
   it('store - stats and hosts count every record by service, severity, host and file', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const all = await fill(store, 10, 3, 90);
     const s = store.stats();
     expect(s.total).toBe(all.length);
@@ -180,7 +183,7 @@ describe('store', () => {
   });
 
   it('store - records without host or file, with fields and truncated flags round-trip', async () => {
-    const { store } = await tempStore();
+    const { store } = await tempStore(undefined, options);
     const res = await store.append([
       { ts: 1, service: 's', severity: 'INFO', message: '' },
       { ts: 2 ** 45, service: 's', severity: 'INFO', message: 'x'.repeat(70_000), truncated: true, fields: { deep: { a: [1, 2, { b: null }] }, big: 2 ** 40 } },
@@ -191,6 +194,7 @@ describe('store', () => {
     expect(store.hosts()).toEqual([]);
   });
 });
+}
 
 describe('store iteration', () => {
   it('store - a query iterated across commits and deletes keeps going without errors or duplicates', async () => {

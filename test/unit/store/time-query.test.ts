@@ -32,12 +32,21 @@ const FILTERS: Array<[string, RecordFilter]> = [
   ['regex', { regex: /status=5\d\d/ }],
 ];
 
-describe('store time query', () => {
+// Indexed (every record in chunks), log only (every record read from the log tail) and while the
+// indexer runs (records move from the log into chunks during the test).
+const MODES = [['indexed', {}, true], ['log only', { index: false }, false], ['indexing', {}, false]] as const;
+for (const [mode, options, settle] of MODES) {
+const open = async (dir?: string) => tempStore(dir, options);
+const settled = async (store: Store) => {
+  if (settle) await store.indexed();
+};
+describe(`store time query (${mode})`, () => {
   for (const [name, f] of FILTERS) {
     for (const order of ['asc', 'desc'] as const) {
       it(`store time query - ${name}, ${order}: every match by (timestamp, id), and pages of 7 cover it exactly once`, async () => {
-        const { store } = await tempStore();
+        const { store } = await open();
         const all = await fill(store, 3, 6);
+        await settled(store);
         const want = modelEventQuery(all, f, { order });
         expect(ids(collect(store.query(f, { order, by: 'event' })))).toEqual(ids(want));
         expect(ids(collect(store.query(f, { order, by: 'event', limit: 5 })))).toEqual(ids(want.slice(0, 5)));
@@ -55,9 +64,10 @@ describe('store time query', () => {
   }
 
   it('store time query - a backfilled old file arriving while paging newest-first is listed once, where its times put it', async () => {
-    const { store } = await tempStore();
+    const { store } = await open();
     const live = makeRecords(11, 300).map((r, i) => ({ ...r, ts: 1_700_000_000_000 + i * 10 }));
     await store.append(live);
+    await settled(store);
     const seen: WireRecord[] = [];
     let last: WireRecord | undefined;
     let backfilled: WireRecord[] = [];
@@ -81,7 +91,7 @@ describe('store time query', () => {
   });
 
   it('store time query - newest first by event time is not receive order (late old records are not "newest")', async () => {
-    const { store } = await tempStore();
+    const { store } = await open();
     await store.append(makeRecords(21, 10).map((r, i) => ({ ...r, service: 'svc', ts: 1_700_000_000_000 + i })));
     await store.append(makeRecords(22, 3).map((r, i) => ({ ...r, service: 'svc', ts: 1_500_000_000_000 + i })));
     const rows = collect(store.query({ services: new Set(['svc']) }, { order: 'desc', by: 'event', limit: 2 }));
@@ -91,18 +101,20 @@ describe('store time query', () => {
   });
 
   it('store time query - survives a restart and a deletion (indexes follow the chunks)', async () => {
-    const { store, dir } = await tempStore();
+    const { store, dir } = await open();
     const all = await fill(store, 5, 4);
-    await store.deleteBefore(1_700_000_010_000);
+    const cut = mode === 'log only' ? 0 : 1_700_000_010_000; // deletion indexes the log first
+    if (cut > 0) await store.deleteBefore(cut);
     await store.close();
-    const { store: again } = await tempStore(dir);
-    const kept = all.filter((r) => r.ts >= 1_700_000_010_000);
+    const { store: again } = await open(dir);
+    await settled(again);
+    const kept = all.filter((r) => r.ts >= cut);
     expect(ids(collect(again.query({}, { order: 'desc', by: 'event' })))).toEqual(ids(modelEventQuery(kept, {}, { order: 'desc' })));
     expect(ids(collect(again.query({}, { order: 'asc', by: 'event' })))).toEqual(ids(modelEventQuery(kept, {}, { order: 'asc' })));
   });
 
   it('store time query - with ticks, null marks each step and records are unchanged', async () => {
-    const { store } = await tempStore();
+    const { store } = await open();
     const all = await fill(store, 7, 2);
     const items = collect(store.query({ q: 'no such text anywhere', qRegex: /no such text anywhere/i }, { order: 'desc', by: 'event', ticks: true }));
     expect(items.every((x) => x === null)).toBe(true);
@@ -110,3 +122,4 @@ describe('store time query', () => {
     expect(ids(withTicks as WireRecord[])).toEqual(ids(modelEventQuery(all, {}, { order: 'asc' })));
   });
 });
+}

@@ -36,6 +36,7 @@ describe('writer', () => {
     const later = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(makeRecords(2 + i, 5))));
     await first;
     expect(later.every((r) => !r.duplicate)).toBe(true);
+    await store.indexed(); // groups are written by the indexer, from the log
     await store.close();
     const groups = await countGroups(dir);
     expect(groups).toBeGreaterThanOrEqual(2);
@@ -122,6 +123,7 @@ describe('writer limits', () => {
     expect(res.every((r) => !r.duplicate)).toBe(true);
     expect(store.stats().total).toBe(n * per);
     expect(store.ackedSeq('big')).toBe(n);
+    await store.indexed();
     await store.close();
     expect(await countGroups(dir)).toBeGreaterThanOrEqual(3);
   }, 60_000);

@@ -1,0 +1,161 @@
+/**
+ * The write-ahead log: one LMDB value per commit group, holding that group's validated records in
+ * lseq order. Ingest acks once a group's log value (with the shippers' seqs) is committed and
+ * fsynced; the indexer (indexer.ts) later turns each log value into chunks and removes it, in one
+ * transaction. Format described in docs/storage.md.
+ *
+ * `log` key: [groupFirstLseq u48 BE] (6 bytes). Value, format 1:
+ *
+ *   u8      format = 1
+ *   f64 LE  rts                        the group's receive time (shared by all its records)
+ *   u32 LE  n                          records in the group
+ *   n × {
+ *     varint  streamId                 the record's labels (`streams` db); defined in the same or an earlier txn
+ *     varint  zigzag(ts - prevTs)      event time, epoch ms (prevTs starts at 0)
+ *     u8      flags                    1 = truncated, 2 = has fields (as in chunks, chunk.ts)
+ *     varint  message bytes, then the UTF-8 message
+ *     [varint fields bytes, fields as MessagePack map]   when flags & 2
+ *   }
+ *
+ * A record's entry is byte-for-byte a chunk entry with the stream id in place of the offset delta,
+ * so the indexer copies message and fields bytes into chunks without decoding them.
+ */
+import { decode, encode } from '../protocol/codec.js';
+import type { ValidRecord } from '../protocol/record.js';
+import { StoreCorruptError } from './store-error.js';
+import type { Cursor } from './varint.js';
+import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+
+const LOG_FORMAT = 1;
+/** Bytes before the first record of a log value. */
+export const LOG_HEADER_BYTES = 13;
+export const LOG_KEY_BYTES = 6;
+export const FLAG_TRUNCATED = 1;
+export const FLAG_FIELDS = 2;
+
+/** Key of the log value of the group starting at `firstLseq`. */
+export function logKey(firstLseq: number): Buffer {
+  const k = Buffer.allocUnsafe(LOG_KEY_BYTES);
+  k.writeUIntBE(firstLseq, 0, LOG_KEY_BYTES);
+  return k;
+}
+
+/** The first lseq named by a log key; undefined when it has the wrong size. */
+export function parseLogKey(k: Uint8Array): number | undefined {
+  if (k.length !== LOG_KEY_BYTES) return undefined;
+  return Buffer.from(k.buffer, k.byteOffset, k.length).readUIntBE(0, LOG_KEY_BYTES);
+}
+
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+function ensure(pos: number, extra: number): void {
+  if (pos + extra <= scratch.length) return;
+  const next = Buffer.allocUnsafe(Math.max(scratch.length * 2, pos + extra));
+  scratch.copy(next, 0, 0, pos);
+  scratch = next;
+}
+
+/** Encodes a group's log value: `records[i]` belongs to stream `sids[i]`. */
+export function encodeLogValue(rts: number, records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
+  const n = records.length;
+  ensure(0, LOG_HEADER_BYTES);
+  scratch[0] = LOG_FORMAT;
+  scratch.writeDoubleLE(rts, 1);
+  scratch.writeUInt32LE(n, 9);
+  let pos = LOG_HEADER_BYTES;
+  let prevTs = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    const fields = r.fields ? encode(r.fields) : undefined;
+    const maxMsg = r.message.length * 3;
+    const width = maxMsg < 128 ? 1 : maxMsg < 16384 ? 2 : varintWidth(maxMsg);
+    ensure(pos, 24 + width + maxMsg + (fields ? fields.length + 8 : 0));
+    const sid = sids[i];
+    if (sid < 128) scratch[pos++] = sid;
+    else pos = writeVarint(scratch, pos, sid);
+    const dTs = zigzag(r.ts - prevTs);
+    if (dTs < 128) scratch[pos++] = dTs;
+    else pos = writeVarint(scratch, pos, dTs);
+    prevTs = r.ts;
+    scratch[pos++] = (r.truncated ? FLAG_TRUNCATED : 0) | (fields ? FLAG_FIELDS : 0);
+    const start = pos + width;
+    const len = scratch.write(r.message, start, 'utf8');
+    if (width === 1) scratch[pos] = len;
+    else writeVarintPadded(scratch, pos, len, width);
+    pos = start + len;
+    if (fields) {
+      pos = writeVarint(scratch, pos, fields.length);
+      fields.copy(scratch, pos);
+      pos += fields.length;
+    }
+  }
+  const out = Buffer.from(scratch.subarray(0, pos));
+  if (scratch.length > 4 << 20) scratch = Buffer.allocUnsafe(1 << 20); // give back a rare huge group's buffer
+  return out;
+}
+
+/**
+ * A parsed log value: per record its stream, event time, flags and the byte ranges of message
+ * and fields inside `buf`. Strings are built only on demand.
+ */
+export class LogView {
+  readonly rts: number;
+  readonly n: number;
+  readonly sids: Uint32Array;
+  readonly ts: Float64Array;
+  readonly flags: Uint8Array;
+  /** Per record: message start, message end, fields start, fields end (0, 0 without fields). */
+  readonly pos: Int32Array;
+
+  constructor(readonly buf: Buffer) {
+    if (buf.length < LOG_HEADER_BYTES || buf[0] !== LOG_FORMAT) throw new StoreCorruptError('log entry has an unknown format');
+    this.rts = buf.readDoubleLE(1);
+    const n = buf.readUInt32LE(9);
+    if (n > buf.length) throw new StoreCorruptError('log entry record count exceeds its size');
+    this.n = n;
+    this.sids = new Uint32Array(n);
+    this.ts = new Float64Array(n);
+    this.flags = new Uint8Array(n);
+    this.pos = new Int32Array(n * 4);
+    const c: Cursor = { pos: LOG_HEADER_BYTES };
+    let ts = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        this.sids[i] = readVarint(buf, c);
+        ts += unzigzag(readVarint(buf, c));
+        this.ts[i] = ts;
+        if (c.pos >= buf.length) throw new RangeError('record runs past the end');
+        const flags = (this.flags[i] = buf[c.pos++]);
+        const len = readVarint(buf, c);
+        this.pos[i * 4] = c.pos;
+        c.pos += len;
+        this.pos[i * 4 + 1] = c.pos;
+        if (flags & FLAG_FIELDS) {
+          const flen = readVarint(buf, c);
+          this.pos[i * 4 + 2] = c.pos;
+          c.pos += flen;
+          this.pos[i * 4 + 3] = c.pos;
+        }
+        if (c.pos > buf.length) throw new RangeError('record runs past the end');
+      }
+    } catch (err) {
+      throw new StoreCorruptError(`log entry does not decode (${(err as Error).message})`, { cause: err });
+    }
+  }
+
+  message(i: number): string {
+    return this.buf.toString('utf8', this.pos[i * 4], this.pos[i * 4 + 1]);
+  }
+
+  /** The record's body (labels come from its stream). */
+  body(i: number, message = this.message(i)): { ts: number; message: string; fields?: Record<string, unknown>; truncated?: true } {
+    const b: { ts: number; message: string; fields?: Record<string, unknown>; truncated?: true } = { ts: this.ts[i], message };
+    if (this.flags[i] & FLAG_FIELDS) {
+      const d = decode(this.buf.subarray(this.pos[i * 4 + 2], this.pos[i * 4 + 3]));
+      if (!d.ok || d.value === null || typeof d.value !== 'object') throw new StoreCorruptError('log record fields do not decode');
+      b.fields = d.value as Record<string, unknown>;
+    }
+    if (this.flags[i] & FLAG_TRUNCATED) b.truncated = true;
+    return b;
+  }
+}
