@@ -1,5 +1,5 @@
 /**
- * The /hosts family (SPEC §5) in the shapes of the push-aggregator REST API that existing clients
+ * The /hosts family (docs/http-api.md "/hosts") in the shapes of the push-aggregator REST API that existing clients
  * read (reference 004): `{"data": [...]}` with absolute `url` links built from the request's Host
  * header.
  *
