@@ -47,5 +47,10 @@ export function badParam(param: string, message: string): HubError {
 /** Wraps anything thrown into a HubError (unknown faults become HUB_ERR_INTERNAL). */
 export function toHubError(err: unknown): HubError {
   if (err instanceof HubError) return err;
+  // The store's write and closed errors (store/store-error.ts), matched by code: retryable 503s.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'HUB_ERR_STORE_UNAVAILABLE' || code === 'HUB_ERR_STORE_CLOSED') {
+    return new HubError('HUB_ERR_STORE_UNAVAILABLE', (err as Error).message, { cause: err });
+  }
   return new HubError('HUB_ERR_INTERNAL', 'internal error; see the hub log', { cause: err });
 }

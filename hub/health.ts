@@ -9,9 +9,12 @@ import { authenticate } from './auth/authenticate.js';
 import { readRequest, watchAborted } from './http/request.js';
 import { send, sendError, sendJson } from './http/respond.js';
 
-export function storeHealth(ctx: HubContext): { ok: boolean; records?: number; bytes?: number; error?: string } {
+/** The store's state for /health: not ok while it cannot write (disk full: docs/guarantees.md). */
+export function storeHealth(ctx: HubContext): { ok: boolean; writable?: boolean; records?: number; bytes?: number; index_lag_records?: number; error?: string } {
   try {
-    return { ok: true, records: ctx.store.stats().total, bytes: ctx.store.diskBytes() };
+    const w = ctx.store.writable();
+    const out = { ok: w.ok, writable: w.ok, records: ctx.store.stats().total, bytes: ctx.store.diskBytes(), index_lag_records: ctx.store.indexLagRecords() };
+    return w.ok ? out : { ...out, error: w.error };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

@@ -11,10 +11,11 @@
  * a few heartbeats) is retried with capped exponential backoff and announced on stderr.
  */
 import WebSocket from 'ws';
-import { decodeFrame, toJsonRecord } from '../hub/protocol/index.js';
-import type { JsonRecord, WireRecord } from '../hub/protocol/index.js';
+import { decodeFrame } from '../hub/protocol/index.js';
+import type { JsonRecord } from '../hub/protocol/index.js';
 import { CliError, describeNetworkError } from './errors.js';
 import { hubErrorMessage } from './history.js';
+import { toPrintable } from './printable.js';
 
 /**
  * No frame for this long (heartbeats come every ~5 s) earns the hub a ping; no answer within
@@ -64,13 +65,8 @@ export interface LiveTail {
 /** Close codes after which reconnecting would only fail the same way (RFC 6455 §7.4.1). */
 const FATAL_CLOSE = new Set([1002, 1003, 1007, 1008]);
 
-function isRecordsFrame(f: unknown): f is { type: 'records'; records: WireRecord[] } {
+function isRecordsFrame(f: unknown): f is { type: 'records'; records: unknown[] } {
   return (f as { type?: unknown }).type === 'records' && Array.isArray((f as { records?: unknown }).records);
-}
-
-/** Records arrive as WireRecords (msgpack) or, from a JSON-speaking hub, already in JSON shape. */
-function toJson(r: WireRecord | JsonRecord): JsonRecord {
-  return typeof (r as WireRecord).ts === 'number' ? toJsonRecord(r as WireRecord) : (r as JsonRecord);
 }
 
 /** One stderr line for a `gap` frame (records the live stream may lack while the bus was out). */
@@ -152,8 +148,9 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
 
   function handleFrame(frame: Record<string, unknown>): void {
     if (isRecordsFrame(frame)) {
-      if (frame.records.length === 0) return;
-      const records = frame.records.map(toJson);
+      // Records arrive as WireRecords (msgpack) or, from a JSON-speaking hub, in JSON shape.
+      const records = frame.records.map(toPrintable).filter((r): r is JsonRecord => r !== undefined);
+      if (records.length === 0) return;
       lastId = records[records.length - 1].id;
       seenRecord = true;
       if (!opts.onRecords(records)) {

@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
+import { ADMIN_TOKEN_FILE } from '../protocol/programs.js';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -30,7 +31,7 @@ export interface TokenRegistry {
   readonly size: number;
 }
 
-export const ADMIN_TOKEN_FILE = 'admin.token';
+export { ADMIN_TOKEN_FILE };
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();

@@ -1,21 +1,23 @@
 /**
  * Wire format of cluster history requests and replies (MessagePack via the shared codec).
  *
- *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', after?: id, afterTs?: ms, limit: n, maxBytes: n }
- *            (by absent = receive order, as before event-time listings existed)
+ *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', afterTs?: ms (by event: cursor (afterTs, after)), after?: id, limit: n, maxBytes: n }
  *   reply    { records: WireRecord[], more: boolean }
  *
  * The filter travels as the filter the asking hub already parsed (absolute times, label sets,
  * regex sources), not as raw query parameters: every hub then applies exactly the same filter,
  * relative times (`15m`) are not re-evaluated on another clock, and routes that build filters
  * from their own parameters (e.g. /hosts/:host/logs?filter=) are answered the same way by every
- * hub. The answering hub recompiles `regex` through `compileRegex`, so the catastrophic-pattern
- * guard applies there too. `more` is true when the answer was cut to fit `maxBytes`.
+ * hub. The answering hub recompiles `regex` through `compilePattern` (linear-time RE2) and
+ * rebuilds the `q` matcher from the literal, so no peer can hand it a backtracking pattern.
+ * `more` is true when the answer was cut to fit `maxBytes`.
  */
 import { decode, encode } from '../protocol/codec.js';
 import type { WireRecord } from '../protocol/frames.js';
 import type { Severity } from '../protocol/severity.js';
-import { compileRegex, type RecordFilter } from '../filter/filter.js';
+import { substringMatcher, type RecordFilter } from '../filter/filter.js';
+import { compilePattern } from '../protocol/pattern.js';
+import { isWireFilter } from './peer-input.js';
 
 export interface WireFilter {
   services?: string[];
@@ -56,7 +58,7 @@ export function filterToWire(f: RecordFilter): WireFilter {
   for (const k of ['from', 'to', 'receivedFrom', 'receivedTo'] as const) if (f[k] !== undefined) w[k] = f[k];
   if (f.q !== undefined) w.q = f.q;
   if (f.qRegex) w.qSource = f.qRegex.source;
-  if (f.regex) w.regex = (f.regex.flags.includes('i') ? '(?i)' : '') + f.regex.source;
+  if (f.regex) w.regex = f.regex.source;
   return w;
 }
 
@@ -69,16 +71,13 @@ export function filterFromWire(w: WireFilter): { ok: true; filter: RecordFilter 
   for (const k of ['from', 'to', 'receivedFrom', 'receivedTo'] as const) if (typeof w[k] === 'number') f[k] = w[k];
   if (typeof w.q === 'string') {
     f.q = w.q;
-    const escaped = typeof w.qSource === 'string' ? w.qSource : w.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    // qSource is an escaped literal made by parseFilter; compile it through the guard anyway.
-    const c = compileRegex(`(?i)${escaped}`);
-    if (!c.ok) return { ok: false, message: c.message };
-    f.qRegex = c.regex;
+    // qSource (sent for older hubs) is ignored: a peer could put any pattern there.
+    f.qRegex = substringMatcher(w.q);
   }
   if (typeof w.regex === 'string') {
-    const c = compileRegex(w.regex);
+    const c = compilePattern(w.regex);
     if (!c.ok) return { ok: false, message: c.message };
-    f.regex = c.regex;
+    f.regex = c.pattern;
   }
   return { ok: true, filter: f };
 }
@@ -87,40 +86,40 @@ export function encodeRequest(r: HistoryRequest): Uint8Array {
   return encode(r);
 }
 
+/** Longest `after` cursor a peer may send. */
+const MAX_CURSOR_CHARS = 256;
+
+/** Decodes a peer's request; undefined unless every field is well-formed (peer-input.ts). */
 export function decodeRequest(bytes: Uint8Array): HistoryRequest | undefined {
   const d = decode(bytes);
   if (!d.ok) return undefined;
   const v = d.value as Partial<HistoryRequest> | null;
-  if (!v || typeof v !== 'object' || typeof v.f !== 'object' || v.f === null) return undefined;
+  if (!v || typeof v !== 'object' || !isWireFilter(v.f)) return undefined;
   if (v.order !== 'asc' && v.order !== 'desc') return undefined;
-  if (typeof v.limit !== 'number' || typeof v.maxBytes !== 'number') return undefined;
-  if (v.after !== undefined && typeof v.after !== 'string') return undefined;
+  if (!Number.isSafeInteger(v.limit) || v.limit! < 1 || !Number.isSafeInteger(v.maxBytes) || v.maxBytes! < 1) return undefined;
+  if (v.after !== undefined && (typeof v.after !== 'string' || v.after.length > MAX_CURSOR_CHARS)) return undefined;
   if (v.by !== undefined && v.by !== 'event' && v.by !== 'receive') return undefined;
-  if (v.afterTs !== undefined && !Number.isFinite(v.afterTs)) return undefined;
+  if (v.afterTs !== undefined && !Number.isSafeInteger(v.afterTs)) return undefined;
   if (v.by === 'event' && v.after !== undefined && v.afterTs === undefined) return undefined;
-  return v as HistoryRequest;
+  return { f: v.f, order: v.order, by: v.by, after: v.after, afterTs: v.afterTs, limit: v.limit!, maxBytes: v.maxBytes! };
 }
 
-/** Encodes as many of `records` (in order) as fit in `maxBytes`. */
+/** Bytes of a reply map and its array header, beyond the records themselves. */
+const REPLY_OVERHEAD_BYTES = 32;
+
+/**
+ * Encodes as many of `records` (in order) as fit in `maxBytes`: each record is measured once,
+ * then the kept prefix is encoded once.
+ */
 export function encodeReplyWithin(records: WireRecord[], maxBytes: number): Uint8Array {
-  let bytes = encode({ records, more: false } satisfies HistoryReply);
-  if (bytes.byteLength <= maxBytes) return bytes;
-  // Binary search on how many records fit; each probe encodes once (answers are ≤ limit records).
-  let lo = 0;
-  let hi = records.length - 1;
-  let best: Uint8Array = encode({ records: [], more: true } satisfies HistoryReply);
-  while (lo <= hi) {
-    const mid = (lo + hi + 1) >> 1;
-    bytes = encode({ records: records.slice(0, mid), more: true } satisfies HistoryReply);
-    if (bytes.byteLength <= maxBytes) {
-      best = bytes;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-    if (mid === 0) break;
+  let total = REPLY_OVERHEAD_BYTES;
+  let fit = 0;
+  while (fit < records.length) {
+    total += encode(records[fit]).byteLength;
+    if (total > maxBytes) break;
+    fit++;
   }
-  return best;
+  return encode({ records: fit === records.length ? records : records.slice(0, fit), more: fit < records.length } satisfies HistoryReply);
 }
 
 export function decodeReply(bytes: Uint8Array): HistoryReply | undefined {
@@ -128,5 +127,6 @@ export function decodeReply(bytes: Uint8Array): HistoryReply | undefined {
   if (!d.ok) return undefined;
   const v = d.value as Partial<HistoryReply> | null;
   if (!v || typeof v !== 'object' || !Array.isArray(v.records)) return undefined;
+  // The records are unchecked here: the caller validates each one (peer-input.ts).
   return { records: v.records, more: v.more === true };
 }

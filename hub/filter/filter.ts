@@ -4,11 +4,11 @@
  * "any of". Parsing returns the bad parameter's name so the HTTP layer can say which one.
  */
 import { basename } from 'node:path';
-import safeRegex from 'safe-regex2';
 import type { Severity } from '../protocol/severity.js';
 import { SEVERITIES, parseSeverityTerm } from '../protocol/severity.js';
 import { parseTime } from '../protocol/time.js';
 import type { WireRecord } from '../protocol/frames.js';
+import { compilePattern, type Pattern } from '../protocol/pattern.js';
 
 export interface RecordFilter {
   services?: ReadonlySet<string>;
@@ -25,15 +25,14 @@ export interface RecordFilter {
   q?: string;
   /** Compiled case-insensitive matcher for `q`. */
   qRegex?: RegExp;
-  regex?: RegExp;
+  /** User pattern, RE2 semantics (pattern.ts). */
+  regex?: Pattern;
 }
 
 export type FilterParse = { ok: true; filter: RecordFilter } | { ok: false; param: string; message: string };
 
 /** Reads all values of a parameter (repeated and comma-separated). */
 export type ParamSource = (name: string) => string[];
-
-export const MAX_REGEX_CHARS = 1000;
 
 /** Parameter names and the aliases the reference clients use. */
 const TIME_PARAMS: Array<[keyof RecordFilter, string[]]> = [
@@ -53,25 +52,9 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Compiles a user regex, refusing patterns that could backtrack exponentially. */
-export function compileRegex(pattern: string): { ok: true; regex: RegExp } | { ok: false; message: string } {
-  if (pattern.length > MAX_REGEX_CHARS) return { ok: false, message: `regex is longer than ${MAX_REGEX_CHARS} characters` };
-  let source = pattern;
-  let flags = '';
-  if (source.startsWith('(?i)')) {
-    source = source.slice(4);
-    flags = 'i';
-  }
-  let regex: RegExp;
-  try {
-    regex = new RegExp(source, flags);
-  } catch (err) {
-    return { ok: false, message: `invalid regex: ${(err as Error).message}` };
-  }
-  if (!safeRegex(regex)) {
-    return { ok: false, message: 'regex rejected: nested repetition such as (a+)+ can take exponential time; simplify the pattern' };
-  }
-  return { ok: true, regex };
+/** The case-insensitive matcher of a `q` substring: an escaped literal, so V8 never backtracks. */
+export function substringMatcher(q: string): RegExp {
+  return new RegExp(escapeRegex(q), 'i');
 }
 
 export function parseFilter(get: ParamSource, nowMs = Date.now()): FilterParse {
@@ -108,13 +91,13 @@ export function parseFilter(get: ParamSource, nowMs = Date.now()): FilterParse {
   const q = get('q')[0];
   if (q !== undefined && q !== '') {
     filter.q = q.toLowerCase();
-    filter.qRegex = new RegExp(escapeRegex(q), 'i');
+    filter.qRegex = substringMatcher(q);
   }
   const re = get('regex')[0];
   if (re !== undefined && re !== '') {
-    const compiled = compileRegex(re);
+    const compiled = compilePattern(re);
     if (!compiled.ok) return { ok: false, param: 'regex', message: compiled.message };
-    filter.regex = compiled.regex;
+    filter.regex = compiled.pattern;
   }
   return { ok: true, filter };
 }

@@ -10,6 +10,10 @@ import type { Frame } from './frames.js';
 
 // copyBuffers: decoded binary values must not alias uWS-owned memory that is reused after a callback.
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number', copyBuffers: true });
+// msgpackr renames a `__proto__` key to `__proto_` when it builds objects. Names are data (a field
+// may be called that), so values holding that key are decoded as Maps and rebuilt with own keys.
+const mapPackr = new Packr({ useRecords: false, mapsAsObjects: false, moreTypes: false, int64AsType: 'number', copyBuffers: true });
+const PROTO_KEY = Buffer.from('__proto__');
 
 export function encode(value: unknown): Buffer {
   return packr.pack(value);
@@ -22,12 +26,22 @@ export type DecodeResult<T> =
 /** Decodes one MessagePack value; trailing bytes after it are malformed. */
 export function decode(bytes: Uint8Array): DecodeResult<unknown> {
   try {
-    return { ok: true, value: packr.unpack(bytes) };
+    if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(PROTO_KEY) < 0) return { ok: true, value: packr.unpack(bytes) };
+    return { ok: true, value: mapsToObjects(mapPackr.unpack(bytes)) };
   } catch (err) {
     const e = err as Error & { incomplete?: boolean };
     if (e.incomplete) return { ok: false, code: 'incomplete', message: 'the MessagePack data ends in the middle of a value' };
     return { ok: false, code: 'malformed', message: `not valid MessagePack: ${e.message}` };
   }
+}
+
+/** Maps → plain objects whose keys are own data properties, `__proto__` included. */
+function mapsToObjects(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(mapsToObjects);
+  if (!(v instanceof Map)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) Object.defineProperty(out, String(k), { value: mapsToObjects(x), enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 export type FrameResult =

@@ -5,3 +5,5 @@ export * from './severity.js';
 export * from './time.js';
 export * from './record.js';
 export * from './subjects.js';
+export * from './pattern.js';
+export * from './programs.js';

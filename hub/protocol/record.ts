@@ -9,7 +9,7 @@
  */
 import type { IncomingRecord, WireRecord } from './frames.js';
 import { normalizeSeverity } from './severity.js';
-import { epochToMs, parseTime, toIso } from './time.js';
+import { epochToMs, inTimeWindow, parseTime, toIso } from './time.js';
 
 /** A validated record before the hub assigns `id` and `rts`. */
 export type ValidRecord = Omit<WireRecord, 'id' | 'rts'>;
@@ -116,9 +116,8 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
   }
   const raw = input as IncomingRecord;
 
-  let message = pick(raw, 'message', 'msg', 'logline');
+  const message = pick(raw, 'message', 'msg', 'logline');
   if (message === undefined) return { ok: false, reason: RejectReason.missingMessage };
-  if (typeof message === 'number' || typeof message === 'boolean') message = String(message);
   if (typeof message !== 'string') return { ok: false, reason: RejectReason.invalidMessage };
 
   let service = pick(raw, 'service');
@@ -133,7 +132,7 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
   const rawTs = pick(raw, 'ts', 'timestamp', 'time', '@timestamp');
   if (rawTs !== undefined) {
     ts = typeof rawTs === 'number' ? epochToMs(rawTs) : typeof rawTs === 'string' ? parseTime(rawTs, ctx.nowMs) : undefined;
-    if (ts === undefined) return { ok: false, reason: RejectReason.invalidTimestamp };
+    if (ts === undefined || !inTimeWindow(ts, ctx.nowMs)) return { ok: false, reason: RejectReason.invalidTimestamp };
   }
 
   const host = cleanLabel(pick(raw, 'host', 'hostname') ?? ctx.defaultHost, MAX_HOST_CHARS);
@@ -149,7 +148,8 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
     fields = { ...raw.fields };
   }
   for (const key in raw) {
-    if (!KNOWN.has(key) && raw[key] !== undefined) (fields ??= {})[key] = raw[key];
+    // defineProperty, not `=`: a key named __proto__ is a field like any other.
+    if (!KNOWN.has(key) && raw[key] !== undefined) Object.defineProperty((fields ??= {}), key, { value: raw[key], enumerable: true, writable: true, configurable: true });
   }
 
   const sev = normalizeSeverity(pick(raw, 'severity', 'level'));

@@ -1,7 +1,7 @@
 /**
  * Time parsing shared by ingest, queries and the CLIs. Times without a zone are UTC (SPEC §9).
  * Accepted: ISO 8601 / RFC 3339 (`T` or space separator, optional fraction and zone), a bare
- * date, epoch seconds, milliseconds, microseconds or nanoseconds as digits (by magnitude), and relative durations (`30s`, `15m`, `2h`,
+ * date, epoch numbers as digits (s, ms, µs or ns by magnitude), and relative durations (`30s`, `15m`, `2h`,
  * `7d`, `1w`) meaning "that long before now".
  */
 
@@ -18,20 +18,29 @@ export function parseDurationMs(input: string): number | undefined {
 }
 
 /**
- * Epoch numbers are read by magnitude (SPEC §2 as documented in docs/shipper.md "Times"): below 1e11 seconds, below 1e14
- * milliseconds, below 1e17 microseconds, else nanoseconds (zerolog, zap, OTLP).
+ * Epoch numbers are read by magnitude (docs/time.md): below 1e11 seconds, below 1e14
+ * milliseconds, below 1e17 microseconds, else nanoseconds (zerolog, zap, OTLP). Each band covers
+ * 1973–5138 in its unit, so any real clock reading lands in exactly one.
  */
 const SECONDS_BELOW = 1e11;
 const MILLIS_BELOW = 1e14;
 const MICROS_BELOW = 1e17;
 
-/** Normalises an epoch number of any of those units to ms; undefined when negative or not finite. */
+/** Normalises an epoch number in s, ms, µs or ns (by magnitude) to ms; undefined when not finite or negative. */
 export function epochToMs(n: number): number | undefined {
   if (!Number.isFinite(n) || n < 0) return undefined;
   if (n < SECONDS_BELOW) return Math.round(n * 1000);
   if (n < MILLIS_BELOW) return Math.round(n);
-  if (n < MICROS_BELOW) return Math.round(n / 1e3);
+  if (n < MICROS_BELOW) return Math.round(n / 1000);
   return Math.round(n / 1e6);
+}
+
+/** How far ahead of the hub's clock an event time may be (clock skew, time zones gone wrong). */
+export const MAX_FUTURE_MS = 24 * 3_600_000;
+
+/** True when an event time (epoch ms) may be stored: not before 1970, at most 24 h ahead of `nowMs`. */
+export function inTimeWindow(ms: number, nowMs: number): boolean {
+  return ms >= 0 && ms <= nowMs + MAX_FUTURE_MS;
 }
 
 /**
@@ -56,7 +65,14 @@ export function parseTime(input: string | number, nowMs = Date.now()): number | 
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Epoch ms → ISO 8601 UTC with milliseconds. */
+/** The range of a JS Date, epoch ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Epoch ms → ISO 8601 UTC with milliseconds. Never throws: a time outside what a Date can hold
+ * (only stores written before the time window existed hold one) is clamped to that range.
+ */
 export function toIso(ms: number): string {
-  return new Date(ms).toISOString();
+  const t = Number.isFinite(ms) ? Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms)) : ms > 0 ? MAX_DATE_MS : -MAX_DATE_MS;
+  return new Date(t).toISOString();
 }

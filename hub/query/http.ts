@@ -24,6 +24,9 @@ const KNOWN_ELSEWHERE: Array<[string, string[]]> = [
   ['/logs', ['POST']],
   ['/health', ['GET']],
   ['/metrics', ['GET']],
+  ['/loki/api/v1/push', ['POST']],
+  ['/v1/logs', ['POST']],
+  ['/_bulk', ['POST', 'PUT']],
 ];
 
 /**

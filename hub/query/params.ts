@@ -33,8 +33,7 @@ export const HOST_LOGS_PARAMS: ReadonlySet<string> = new Set([
 ]);
 export const NO_PARAMS: ReadonlySet<string> = new Set([AUTH_PARAM]);
 
-export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 10_000;
+export { DEFAULT_PAGE_LIMIT as DEFAULT_LIMIT, MAX_PAGE_LIMIT as MAX_LIMIT } from '../protocol/programs.js';
 
 /** Throws a 400 naming the first parameter that `allowed` does not contain. */
 export function rejectUnknownParams(query: URLSearchParams, allowed: ReadonlySet<string>): void {

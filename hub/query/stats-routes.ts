@@ -8,6 +8,7 @@ import { toIso } from '../protocol/time.js';
 import type { QueryCall, QueryRoute } from './handler.js';
 import type { IngestRateMeter } from './ingest-rate.js';
 import { NO_PARAMS, rejectUnknownParams } from './params.js';
+import { dict } from '../store/counters.js';
 
 function bySeverity(counts: Partial<Record<Severity, number>>): Partial<Record<Severity, number>> {
   const out: Partial<Record<Severity, number>> = {};
@@ -23,9 +24,10 @@ export function statsRoutes(meter: IngestRateMeter): QueryRoute[] {
   const getStats = (call: QueryCall): void => {
     rejectUnknownParams(call.req.query, NO_PARAMS);
     const st = call.hub.store.stats();
-    const perService: Record<string, number> = {};
-    const last: Record<string, string> = {};
-    const perServiceSeverity: Record<string, Partial<Record<Severity, number>>> = {};
+    // Null-prototype objects: a service named __proto__ is a key like any other.
+    const perService = dict<number>();
+    const last = dict<string>();
+    const perServiceSeverity = dict<Partial<Record<Severity, number>>>();
     for (const svc of sortedKeys(st.perService)) {
       if (!st.perService[svc]) continue;
       perService[svc] = st.perService[svc];
@@ -40,6 +42,8 @@ export function statsRoutes(meter: IngestRateMeter): QueryRoute[] {
       last_log_per_service: last,
       logs_per_service_severity: perServiceSeverity,
       ingest_rate: meter.rate(),
+      // Forwarding state is hub-wide: shown to tokens that may read every service.
+      ...(call.hub.sinkStatus && call.principal.services === '*' ? { sinks: call.hub.sinkStatus() } : {}),
     });
   };
   return [{ method: 'get', pattern: '/stats', scope: 'read', handler: getStats }];

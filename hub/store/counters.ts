@@ -6,6 +6,14 @@ import type { Severity } from '../protocol/severity.js';
 import type { HostSummary, StoreStats } from './types.js';
 import type { StreamTable } from './streams.js';
 
+/**
+ * An empty null-prototype object: service names such as `__proto__` or `constructor` are keys
+ * like any other there (names are data, SPEC §9), and JSON.stringify writes them out as such.
+ */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Cached `stats()` / `hosts()` views over the stream counters. */
 export class Aggregates {
   private statsCache?: { version: number; value: StoreStats };
@@ -16,13 +24,13 @@ export class Aggregates {
   stats(): StoreStats {
     const v = this.streams.version;
     if (this.statsCache?.version === v) return cloneStats(this.statsCache.value);
-    const out: StoreStats = { total: 0, perService: {}, perSeverity: {}, lastPerService: {}, perServiceSeverity: {} };
+    const out: StoreStats = { total: 0, perService: dict(), perSeverity: dict(), lastPerService: dict(), perServiceSeverity: dict() };
     for (const s of this.streams.all()) {
       if (s.n <= 0) continue;
       out.total += s.n;
       out.perService[s.service] = (out.perService[s.service] ?? 0) + s.n;
       out.perSeverity[s.severity] = (out.perSeverity[s.severity] ?? 0) + s.n;
-      const pss = (out.perServiceSeverity[s.service] ??= {});
+      const pss = (out.perServiceSeverity[s.service] ??= dict());
       pss[s.severity] = (pss[s.severity] ?? 0) + s.n;
       if (Number.isFinite(s.lastTs) && !(out.lastPerService[s.service] >= s.lastTs)) out.lastPerService[s.service] = s.lastTs;
     }
@@ -61,7 +69,8 @@ export class Aggregates {
 }
 
 function cloneStats(s: StoreStats): StoreStats {
-  const pss: Record<string, Partial<Record<Severity, number>>> = {};
-  for (const k in s.perServiceSeverity) pss[k] = { ...s.perServiceSeverity[k] };
-  return { total: s.total, perService: { ...s.perService }, perSeverity: { ...s.perSeverity }, lastPerService: { ...s.lastPerService }, perServiceSeverity: pss };
+  const pss = dict<Partial<Record<Severity, number>>>();
+  for (const k in s.perServiceSeverity) pss[k] = Object.assign(dict(), s.perServiceSeverity[k]);
+  const copy = <T>(o: Record<string, T>) => Object.assign(dict<T>(), o);
+  return { total: s.total, perService: copy(s.perService), perSeverity: copy(s.perSeverity), lastPerService: copy(s.lastPerService), perServiceSeverity: pss };
 }

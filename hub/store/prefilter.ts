@@ -9,14 +9,14 @@
  * - Otherwise a UTF-8 decoding: every message is well-formed UTF-8 that starts with a lead or ASCII
  *   byte, so the bytes around it (varints, flags) can only turn into U+FFFD of their own and each
  *   message survives as an exact substring. A regex that matches a message therefore matches the
- *   whole text — unless it looks at context (anchors, word boundaries, lookaround, sticky/multiline
- *   flags), which is why such patterns get no prefilter.
+ *   whole text — unless it looks at context (anchors, word boundaries, flag groups), which is why
+ *   such patterns get no prefilter (`Pattern.contextFree`).
  */
 import type { RecordFilter } from '../filter/filter.js';
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** True when `re` matching a string implies it matches any string containing that one. */
+/** True when the `q` matcher `re` matching a string implies it matches any string containing it. */
 export function isContextFree(re: RegExp): boolean {
   if (/[gymsdv]/.test(re.flags.replace(/[iu]/g, ''))) return false;
   const src = re.source;
@@ -39,9 +39,9 @@ export function isContextFree(re: RegExp): boolean {
 /** A test on a chunk's raw value, or undefined when the filter has no text part that allows one. */
 export function chunkTextTest(f: RecordFilter): ((value: Buffer) => boolean) | undefined {
   const q = f.qRegex;
-  const re = f.regex && isContextFree(f.regex) ? f.regex : undefined;
+  const re = f.regex?.contextFree ? f.regex : undefined;
   const qLatin1 = q && ASCII.test(q.source) ? q : undefined;
-  const utf8: RegExp[] = [];
+  const utf8: Array<{ test(text: string): boolean }> = [];
   if (q && !qLatin1 && isContextFree(q)) utf8.push(q);
   if (re) utf8.push(re);
   if (!qLatin1 && utf8.length === 0) return undefined;

@@ -49,6 +49,8 @@ export interface StoreState {
   indexed: number;
   /** Committed log groups not yet indexed, in lseq order (all have first ≥ `indexed`). */
   tail: LogGroup[];
+  /** Set when the last commit failed (disk full…), cleared by the next one that succeeds. */
+  writeError?: Error;
 }
 
 /** One write to apply inside a commit: `value` undefined means remove. */

@@ -32,6 +32,7 @@
  *               "hub"     → { id: string, tag: string }            (tag: ids.ts, 5 base32hex chars)
  *               "clock"   → { lseq: next lseq, rts: last group rts }   written with every group
  *               "indexed" → first lseq not yet indexed              written with every index step
+ *               "sink:<name>" → { id: last id the sink has dealt with }   (hub/sinks/, apart from groups)
  *   log       [groupFirstLseq u48 BE] → one commit group's records (log.ts); deleted once indexed
  *   streams   uint32 stream id → [service, severity, host|null, file|null, n, lastTs|null, bytes]
  *             n and lastTs count logged records (written with the log), bytes indexed chunk bytes
@@ -83,13 +84,15 @@ export const FORMAT_VERSION = 2;
 export const COMPRESSION_THRESHOLD_BYTES = 512;
 
 export { InvalidCursorError } from './bounds.js';
-export { StoreClosedError, StoreCorruptError } from './store-error.js';
+export { StoreClosedError, StoreCorruptError, StoreUnavailableError } from './store-error.js';
 export { isValidId } from '../protocol/ids.js';
 
 /** Opens (creating when missing) the store in `options.dir`. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   mkdirSync(options.dir, { recursive: true });
-  const root = open({ path: join(options.dir, 'store'), maxDbs: 16, noMemInit: true });
+  // eventTurnBatching off: every write is in an explicit root.batch() (writer.ts), and lmdb-js's
+  // implicit per-turn batch promise would otherwise reject unobserved when a commit fails.
+  const root = open({ path: join(options.dir, 'store'), maxDbs: 16, noMemInit: true, eventTurnBatching: false });
   const bin = { encoding: 'binary', keyEncoding: 'binary' } as const;
   const dbs: StoreDbs = {
     root,
@@ -225,6 +228,11 @@ class LmdbStore implements Store {
     return this.indexer.caughtUp();
   }
 
+  writable(): { ok: boolean; error?: string } {
+    const e = this.state.writeError;
+    return e ? { ok: false, error: e.message } : { ok: true };
+  }
+
   indexLagRecords(): number {
     let n = 0;
     for (const g of this.state.tail) n += g.n;
@@ -295,6 +303,15 @@ class LmdbStore implements Store {
 
   lastId(): string | undefined {
     return this.state.lastId;
+  }
+
+  sinkCursor(sink: string): string | undefined {
+    const v = this.state.dbs.meta.get(`sink:${sink}`) as { id?: unknown } | undefined;
+    return typeof v?.id === 'string' ? v.id : undefined;
+  }
+
+  async saveSinkCursor(sink: string, id: string): Promise<void> {
+    await this.state.dbs.meta.put(`sink:${sink}`, { id });
   }
 
   close(): Promise<void> {

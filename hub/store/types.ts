@@ -96,11 +96,17 @@ export interface Store {
   deleteBefore(tsMs: number): Promise<number>;
   /** Bytes used on disk by the store. */
   diskBytes(): number;
+  /** Whether the last write committed; `error` says why not (disk full…). Reads work either way. */
+  writable(): { ok: boolean; error?: string };
   /** Resolves once every record acked so far is indexed (moved from the log into chunks). */
   indexed(): Promise<void>;
   /** Records acked but not yet indexed (still only in the log; queries read them from there). */
   indexLagRecords(): number;
   /** Newest id stored, or undefined when empty. */
   lastId(): string | undefined;
+  /** A forwarding sink's saved cursor (the last id it has dealt with), see docs/forwarding.md. */
+  sinkCursor(sink: string): string | undefined;
+  /** Saves a sink's cursor (meta key `sink:<name>`); resolves once committed. */
+  saveSinkCursor(sink: string, id: string): Promise<void>;
   close(): Promise<void>;
 }

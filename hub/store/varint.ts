@@ -38,18 +38,21 @@ export function varintWidth(max: number): number {
   return w;
 }
 
-/** Reads a varint at `c.pos`, advancing it; throws RangeError when truncated. */
+/**
+ * Reads a varint at `c.pos`, advancing it; throws RangeError when truncated. Up to 10 bytes (any
+ * 64-bit value, approximated above 2^53): older stores wrote nanosecond epochs as 9-byte deltas.
+ */
 export function readVarint(buf: Uint8Array, c: Cursor): number {
   let result = 0;
   let mul = 1;
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 10; i++) {
     if (c.pos >= buf.length) throw new RangeError('varint runs past the end of the value');
     const b = buf[c.pos++];
     result += (b & 127) * mul;
     if (b < 128) return result;
     mul *= 128;
   }
-  throw new RangeError('varint longer than 8 bytes');
+  throw new RangeError('varint longer than 10 bytes');
 }
 
 /** Maps signed to unsigned: 0, -1, 1, -2 … → 0, 1, 2, 3 … (exact to 2^52). */

@@ -22,7 +22,7 @@ import type { AppendResult, BatchOrigin } from './types.js';
 import type { BuiltGroup, PendingAppend } from './group.js';
 import { buildGroup } from './group.js';
 import type { Op, StoreState } from './state.js';
-import { StoreClosedError } from './store-error.js';
+import { StoreClosedError, storeWriteError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { StreamTable } from './streams.js';
 
@@ -141,7 +141,9 @@ export class GroupWriter {
 
   /** Idle: go. One commit in flight: only for a big enough queue. Steps run only when idle. */
   private canFlush(): boolean {
-    if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || this.dirty.size > 0;
+    // Counters left dirty by a failed commit ride along with the next append or step, so a full
+    // disk does not turn into a loop of failing commits.
+    if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || (this.dirty.size > 0 && !this.state.writeError);
     return this.commitsInFlight < MAX_COMMITS_IN_FLIGHT && this.queuedRecords >= PIPELINE_MIN_RECORDS;
   }
 
@@ -186,12 +188,14 @@ export class GroupWriter {
     this.commitsInFlight++;
     const commit = dbs.root.batch(() => {
       for (const op of ops) {
-        if (op.value === undefined) op.db.remove(op.key);
-        else op.db.put(op.key, op.value);
+        const w = op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value);
+        // The batch's promise reports failure; a write's own promise must not also go unhandled.
+        if (w && typeof (w as Promise<unknown>).then === 'function') (w as Promise<unknown>).then(undefined, () => undefined);
       }
     });
     const done = commit.then(
       () => {
+        this.state.writeError = undefined; // the disk takes writes (again)
         for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
         this.commitsInFlight--;
         this.afterCommit();
@@ -210,15 +214,18 @@ export class GroupWriter {
             committed();
             for (const it of items) it.durable.resolve();
           },
-          (err: unknown) => {
+          (cause: unknown) => {
             // Committed (visible) but the fsync failed: no ack, yet dedupe must remember the seqs,
             // so the shipper's retry is acked as a duplicate instead of being stored twice.
+            const err = (this.state.writeError = storeWriteError(cause));
             committed();
             for (const it of items) it.durable.reject(err);
           },
         );
       },
-      (err: unknown) => {
+      (cause: unknown) => {
+        // Disk full, map full, I/O error: reported as HUB_ERR_STORE_UNAVAILABLE until a commit succeeds.
+        const err = (this.state.writeError = storeWriteError(cause));
         built.undo();
         for (const p of plans) {
           p.plan?.undo?.();

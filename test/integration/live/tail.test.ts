@@ -100,7 +100,7 @@ describe('live tail - filters', () => {
   });
 
   for (const [params, reason] of [
-    [{ regex: '(a+)+$' }, /regex/],
+    [{ regex: 'x(?=y)' }, /regex.*lookahead/],
     [{ regex: '([' }, /regex/],
     [{ severity: 'LOUD' }, /severity/],
     [{ format: 'xml' }, /format/],

@@ -170,7 +170,7 @@ describe('query/logs', () => {
     await badParam('/logs?received_at_start=nope', 'received_at_start');
     await badParam('/logs?received_at_end=nope', 'received_at_end');
     await badParam(`/logs?regex=${encodeURIComponent('(unclosed')}`, 'regex');
-    await badParam(`/logs?regex=${encodeURIComponent('(a+)+$')}`, 'regex');
+    await badParam(`/logs?regex=${encodeURIComponent('(a)\\1')}`, 'regex');
     await badParam('/logs?cursor=not-a-cursor', 'cursor');
     await badParam('/logs?sevrity=ERROR', 'sevrity');
     await badParam('/logs?service=a&bogus=1', 'bogus');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, matchRecord, parseFilter } from '../../../hub/filter/filter.js';
+import { matchRecord, parseFilter } from '../../../hub/filter/filter.js';
 import type { WireRecord } from '../../../hub/protocol/frames.js';
 
 const NOW = Date.parse('2025-04-01T12:00:00Z');
@@ -26,14 +26,6 @@ describe('filter', () => {
     expect(parseFilter(params({ from: 'yesterday' }), NOW)).toMatchObject({ ok: false, param: 'from' });
     expect(parseFilter(params({ received_at_end: 'x' }), NOW)).toMatchObject({ ok: false, param: 'received_at_end' });
     expect(parseFilter(params({ regex: '(' }), NOW)).toMatchObject({ ok: false, param: 'regex' });
-  });
-
-  it('filter - catastrophic regexes are refused, ordinary ones compile', () => {
-    expect(compileRegex('(a+)+$').ok).toBe(false);
-    expect(compileRegex('x'.repeat(2000)).ok).toBe(false);
-    expect(compileRegex('timeout|declined').ok).toBe(true);
-    const ci = compileRegex('(?i)declined');
-    expect(ci.ok && ci.regex.test('DECLINED')).toBe(true);
   });
 
   it('filter - matching on labels, time, q (case-insensitive) and regex', () => {

@@ -29,6 +29,18 @@ describe('codec', () => {
     }
   });
 
+  it('codec - a __proto__ key decodes as an own key, at any depth, and pollutes nothing', () => {
+    const fields = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": "c", "nested": [{"__proto__": 2}]}');
+    const r = decode(encode({ type: 'batch', seq: 1, records: [{ message: 'm', fields }] }));
+    expect(r.ok).toBe(true);
+    const got = (r as { value: { records: Array<{ fields: Record<string, unknown> }> } }).value.records[0].fields;
+    expect(Object.keys(got)).toEqual(['__proto__', 'constructor', 'nested']);
+    expect(Object.getOwnPropertyDescriptor(got, '__proto__')?.value).toEqual(JSON.parse('{"polluted": 1}'));
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(got)).toBe(JSON.stringify(fields));
+  });
+
   it('codec - frames are readable by any MessagePack decoder (no record extension)', () => {
     const other = new Packr({ useRecords: false, mapsAsObjects: true });
     expect(other.unpack(encodeFrame(batch))).toEqual(batch);

@@ -80,7 +80,8 @@ describe('config', () => {
 
   it('config - bad severity, regex, limit, output and hub are refused before any network use', () => {
     expect(fails({ severity: ['LOUD'] }).message).toMatch(/--severity "LOUD" is not a level/);
-    expect(fails({ regex: '(' }).message).toMatch(/--regex "\(" is not a valid regular expression/);
+    expect(fails({ regex: '(' }).message).toMatch(/--regex "\(": invalid regex: missing closing \)/);
+    expect(fails({ regex: 'x(?=y)' }).message).toMatch(/lookahead/);
     expect(fails({ limit: '0' }).message).toMatch(/--limit must be a whole number/);
     expect(fails({ limit: 'ten' }).message).toMatch(/--limit/);
     expect(fails({ output: 'xml' }).message).toMatch(/--output "xml" is not a format/);
