@@ -8,6 +8,7 @@
  * cursor was handed out with. Ids sort in store order, so "continue after this id in this order"
  * yields every match exactly once, even while records keep arriving.
  */
+import { isValidId } from '../protocol/ids.js';
 import { badParam } from '../errors.js';
 import { parseTime } from '../protocol/time.js';
 
@@ -92,7 +93,6 @@ export interface Cursor {
 
 const CURSOR_VERSION = '1';
 /** Ids are short, URL-safe tokens; anything else in a cursor is a forgery or a truncation. */
-const ID_SHAPE = /^[0-9A-Za-z_-]{1,64}$/;
 
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(`${CURSOR_VERSION}${c.order === 'asc' ? 'a' : 'd'}:${c.id}`, 'utf8').toString('base64url');
@@ -103,7 +103,7 @@ export function decodeCursor(raw: string): Cursor | undefined {
   if (raw.length === 0 || raw.length > 128 || !/^[A-Za-z0-9_-]+$/.test(raw)) return undefined;
   const text = Buffer.from(raw, 'base64url').toString('utf8');
   const m = /^1([ad]):(.+)$/.exec(text);
-  if (!m || !ID_SHAPE.test(m[2])) return undefined;
+  if (!m || !isValidId(m[2])) return undefined;
   return { order: m[1] === 'a' ? 'asc' : 'desc', id: m[2] };
 }
 
@@ -129,7 +129,7 @@ export function parsePaging(query: URLSearchParams, defOrder: Order): { order: O
   }
   const order = parseOrder(orderRaw, defOrder);
   if (afterRaw !== undefined && afterRaw !== '') {
-    if (!ID_SHAPE.test(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
+    if (!isValidId(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
     return { order, after: afterRaw };
   }
   return { order };

@@ -78,14 +78,17 @@ describe('query/params', () => {
   });
 
   it('query/params - paging follows the cursor, refuses contradictions', () => {
-    const asc = encodeCursor({ id: 'idA', order: 'asc' });
+    const ID = '0123456789abcdefghijklmn';
+    const asc = encodeCursor({ id: ID, order: 'asc' });
     expect(parsePaging(new URLSearchParams(''), 'desc')).toEqual({ order: 'desc' });
     expect(parsePaging(new URLSearchParams('order=asc'), 'desc')).toEqual({ order: 'asc' });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', after: 'idA' });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', after: 'idA' });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', after: ID });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', after: ID });
     expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${asc}&order=desc`), 'desc')).param).toBe('order');
     expect(paramError(() => parsePaging(new URLSearchParams('cursor=garbage'), 'desc')).param).toBe('cursor');
-    expect(parsePaging(new URLSearchParams('after=abc123'), 'desc')).toEqual({ order: 'desc', after: 'abc123' });
+    expect(parsePaging(new URLSearchParams(`after=${ID}`), 'desc')).toEqual({ order: 'desc', after: ID });
+    expect(paramError(() => parsePaging(new URLSearchParams('after=abc123'), 'desc')).param).toBe('after');
+    expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${encodeCursor({ id: 'abc', order: 'asc' })}`), 'desc')).param).toBe('cursor');
     expect(paramError(() => parsePaging(new URLSearchParams('after=a%20b'), 'desc')).param).toBe('after');
     expect(paramError(() => parsePaging(new URLSearchParams(`after=x&cursor=${asc}`), 'desc')).param).toBe('after');
   });
