@@ -15,6 +15,11 @@ export type Scope = (typeof SCOPES)[number];
 
 export interface Principal {
   name: string;
+  /**
+   * Stable identity of the token itself (a prefix of its SHA-256, never the token): what
+   * per-token state, such as a shipper's dedupe seq (SPEC §3), is keyed by.
+   */
+  key: string;
   scopes: ReadonlySet<Scope>;
   /** Services this token may write; '*' for any. */
   services: readonly string[] | '*';
@@ -36,6 +41,10 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+function keyOf(hash: Buffer): string {
+  return hash.subarray(0, 12).toString('base64url');
+}
+
 export function createRegistry(entries: Entry[]): TokenRegistry {
   return {
     size: entries.length,
@@ -43,7 +52,7 @@ export function createRegistry(entries: Entry[]): TokenRegistry {
       const h = sha256(token);
       let found: Entry | undefined;
       for (const e of entries) if (timingSafeEqual(h, e.hash) && !found) found = e;
-      return found && { name: found.name, scopes: found.scopes, services: found.services };
+      return found && { name: found.name, key: found.key, scopes: found.scopes, services: found.services };
     },
   };
 }
@@ -86,7 +95,7 @@ function parseEntry(raw: unknown, where: string): Entry {
     }
     services = Object.freeze([...(e.services as string[])]);
   }
-  return { hash: hash!, name, scopes, services };
+  return { hash: hash!, key: keyOf(hash!), name, scopes, services };
 }
 
 export function loadTokensFile(path: string): TokenRegistry {
@@ -156,5 +165,6 @@ function readExistingToken(path: string): string | undefined {
 }
 
 export function adminRegistry(token: string): TokenRegistry {
-  return createRegistry([{ hash: sha256(token), name: 'admin (generated)', scopes: new Set(SCOPES), services: '*' }]);
+  const hash = sha256(token);
+  return createRegistry([{ hash, key: keyOf(hash), name: 'admin (generated)', scopes: new Set(SCOPES), services: '*' }]);
 }
