@@ -14,8 +14,16 @@ import { storeBatch } from './store-batch.js';
 
 type Socket = WebSocket<IngestConnection>;
 
-/** Frames this much over max_batch_bytes are cut off by uWS itself (still with close 1009). */
-const PAYLOAD_SLACK_BYTES = 1024 * 1024;
+/**
+ * uWS drops a connection without a close frame (1006) when a frame exceeds its
+ * maxPayloadLength, before any callback sees it. So uWS accepts frames well past
+ * max_batch_bytes, and the message handler answers those with an error frame and 1009 (SPEC §9):
+ * up to 4× max_batch_bytes, or max_batch_bytes + 16 MiB when that is more. Beyond that the
+ * connection is cut (the bound on what one connection can make the hub buffer).
+ */
+export function payloadLimitBytes(maxBatchBytes: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(4 * maxBatchBytes, maxBatchBytes + 16 * 1024 * 1024));
+}
 
 export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
   const { config, metrics, log } = ctx;
@@ -86,7 +94,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
   };
 
   app.ws<IngestConnection>('/v1/ingest', {
-    maxPayloadLength: config.maxBatchBytes + PAYLOAD_SLACK_BYTES,
+    maxPayloadLength: payloadLimitBytes(config.maxBatchBytes),
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,

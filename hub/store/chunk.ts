@@ -21,7 +21,7 @@
  *   24 f64 rts | 32 u32 lastOffset (last lseq - groupFirstLseq) | 36 u32 value bytes (uncompressed)
  *   40 bitmap: 2^log2 bits
  */
-import { decode, encode } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
 import { epochToMs } from '../protocol/time.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
