@@ -78,6 +78,7 @@ describe('ingest times', () => {
     // The last one, an ordinary ms time, in a stream of its own: deltas from ns values in one chunk
     // lost precision in the old writer's floats (readable, but only to ~100 ms).
     await old.append(legacy.map((ts, i) => ({ ts, service: 'legacy', severity: i === 4 ? 'WARN' : 'INFO', host: 'old-host', file: '/var/log/old.log', message: `legacy ${i}` })));
+    await old.indexed(); // older hubs wrote chunks directly (they had no log)
     await old.close();
 
     const h = await hub(dir);
