@@ -4,14 +4,18 @@
  */
 import { resolve } from 'node:path';
 import { HubError } from './errors.js';
+import { redactUrl } from './bus/redact.js';
+import { buildNatsAuth, MIN_CLUSTER_SECRET_CHARS, type NatsAuthConfig } from './config-nats.js';
 import { parseDurationMs } from './protocol/time.js';
+import { DEFAULT_DATA_DIR, isLogLevel, LOG_LEVELS } from './protocol/programs.js';
+import { loadSinksFile, SinkConfigError, type SinkConfig } from './sinks/config.js';
 
 /** Default HTTP/WS port. */
 export const DEFAULT_PORT = 7070;
 /** Default listen address: loopback, so a fresh hub is not exposed by accident. */
 export const DEFAULT_HOST = '127.0.0.1';
 /** Default data directory (also where CLIs look for admin.token). */
-export const DEFAULT_DATA_DIR = './data';
+export { DEFAULT_DATA_DIR };
 /** Messages longer than this (UTF-8 bytes) are stored truncated and flagged. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Largest ingest frame accepted; bigger → error frame and close 1009. */
@@ -29,8 +33,12 @@ export interface HubConfig {
   port: number;
   host: string;
   dataDir: string;
-  /** NATS servers (comma-separated URLs); undefined = in-process bus on one hub. */
+  /** NATS servers (comma-separated URLs); undefined = in-process bus on one hub. May hold credentials: print only redacted. */
   natsUrl?: string;
+  /** NATS credentials and TLS (docs/nats.md); each optional. Never printed. */
+  natsAuth: Readonly<NatsAuthConfig>;
+  /** Shared secret that signs everything hubs send each other over NATS; never printed. */
+  clusterSecret?: string;
   tokensFile?: string;
   /** Delete records older than this (event time); undefined = keep forever. */
   retentionMs?: number;
@@ -47,6 +55,16 @@ export interface HubConfig {
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
   metricsPublic: boolean;
+  /** Forwarding sinks from `--sinks sinks.json` (docs/forwarding.md); empty = none. */
+  sinks: readonly SinkConfig[];
+  /** Fluent Forward TCP port (0 = any free port); undefined = off. */
+  forwardPort?: number;
+  /** Shared key for the Forward HELO/PING/PONG handshake; undefined = no handshake. */
+  forwardSharedKey?: string;
+  /** syslog over TCP (TLS when tlsCert is set); undefined = off. */
+  syslogTcpPort?: number;
+  /** syslog over UDP; undefined = off. */
+  syslogUdpPort?: number;
 }
 
 export interface HubConfigInput {
@@ -67,7 +85,23 @@ export interface HubConfigInput {
   heartbeatMs?: number;
   metricsPublic?: boolean;
   retentionIntervalMs?: number;
+  natsCreds?: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
+  clusterSecret?: string;
+  /** Path of the sinks file. */
+  sinks?: string;
+  forward?: number;
+  forwardSharedKey?: string;
+  syslogTcp?: number;
+  syslogUdp?: number;
 }
+
+export type { NatsAuthConfig };
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i;
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3, tb: 1e12, tib: 1024 ** 4 };
@@ -89,10 +123,16 @@ function positiveInt(flag: string, v: number | undefined, def: number): number {
   return v;
 }
 
+function listenPort(flag: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 65535) fail(flag, `must be a port 0..65535, got ${v}`);
+  return v;
+}
+
 export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
   const port = input.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('port', `must be 0..65535, got ${input.port}`);
   const cfg: HubConfig = {
+    natsAuth: {},
     port,
     host: input.host ?? DEFAULT_HOST,
     dataDir: resolve(input.data ?? DEFAULT_DATA_DIR),
@@ -104,17 +144,24 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,
+    sinks: [],
   };
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) {
-    fail('log-level', `must be one of trace, debug, info, warn, error, fatal, silent; got "${cfg.logLevel}"`);
+  if (!isLogLevel(cfg.logLevel)) {
+    fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}; got "${cfg.logLevel}"`);
   }
   if (input.nats) {
     for (const url of input.nats.split(',')) {
       if (!/^(nats|tls|ws|wss):\/\/[^\s]+$/.test(url.trim()) && !/^[\w.-]+:\d+$/.test(url.trim())) {
-        fail('nats', `"${url}" is not a NATS URL such as nats://127.0.0.1:4222`);
+        fail('nats', `"${redactUrl(url)}" is not a NATS URL such as nats://127.0.0.1:4222`);
       }
     }
     cfg.natsUrl = input.nats;
+  }
+  cfg.natsAuth = Object.freeze(buildNatsAuth(input));
+  if (input.clusterSecret !== undefined && input.clusterSecret !== '') {
+    if (!cfg.natsUrl) fail('cluster-secret', 'signs messages between hubs over NATS; it needs --nats');
+    if (input.clusterSecret.length < MIN_CLUSTER_SECRET_CHARS) fail('cluster-secret', `must be at least ${MIN_CLUSTER_SECRET_CHARS} characters (e.g. openssl rand -hex 32)`);
+    cfg.clusterSecret = input.clusterSecret;
   }
   if (input.tokens) cfg.tokensFile = resolve(input.tokens);
   if (input.retention) {
@@ -130,5 +177,20 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
   if (Boolean(input.tlsCert) !== Boolean(input.tlsKey)) fail(input.tlsCert ? 'tls-key' : 'tls-cert', 'TLS needs both --tls-cert and --tls-key');
   if (input.tlsCert) cfg.tlsCert = resolve(input.tlsCert);
   if (input.tlsKey) cfg.tlsKey = resolve(input.tlsKey);
+  if (input.sinks) {
+    try {
+      cfg.sinks = loadSinksFile(resolve(input.sinks));
+    } catch (err) {
+      if (err instanceof SinkConfigError) fail('sinks', err.message);
+      throw err;
+    }
+  }
+  if (input.forward !== undefined) cfg.forwardPort = listenPort('forward', input.forward);
+  if (input.forwardSharedKey) {
+    if (cfg.forwardPort === undefined) fail('forward-shared-key', 'needs --forward PORT');
+    cfg.forwardSharedKey = input.forwardSharedKey;
+  }
+  if (input.syslogTcp !== undefined) cfg.syslogTcpPort = listenPort('syslog-tcp', input.syslogTcp);
+  if (input.syslogUdp !== undefined) cfg.syslogUdpPort = listenPort('syslog-udp', input.syslogUdp);
   return Object.freeze(cfg);
 }

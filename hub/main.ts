@@ -10,19 +10,31 @@ import { startHub } from './app.js';
 import { HubError } from './errors.js';
 import { startDemoShippers } from './demo.js';
 import { envForFlags } from './cli-env.js';
+import { runSinksCommand } from './sinks/cli.js';
 
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo'];
+/** NATS credential, TLS and signing flags (docs/nats.md); secrets are best given as LOGWIRE_* env. */
+const NATS_FLAGS = ['nats-creds', 'nats-user', 'nats-password', 'nats-token', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'cluster-secret'];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks', ...NATS_FLAGS];
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sinks') return runSinksCommand(process.argv.slice(3));
   const argv = await yargs(hideBin(process.argv))
     .scriptName('logwire-hub')
-    .usage('$0 [options]\n\nRuns a logwire hub: WebSocket ingest, durable LMDB store, live tail and HTTP history API.')
+    .usage('$0 [options]\n$0 sinks [--hub URL --token T]   show the forwarding sinks of a running hub\n\nRuns a logwire hub: WebSocket ingest, durable LMDB store, live tail and HTTP history API.')
     .config(envForFlags(FLAGS, process.env))
     .epilogue('Every flag also reads LOGWIRE_<FLAG> from the environment (e.g. LOGWIRE_PORT, LOGWIRE_MAX_DISK); flags win.')
     .option('port', { type: 'number', default: 7070, describe: 'HTTP/WebSocket port (0 = any free port)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'listen address' })
     .option('data', { type: 'string', default: './data', describe: 'data directory (store, generated admin.token)' })
     .option('nats', { type: 'string', describe: 'NATS server URL(s), comma-separated; omit for the in-process bus' })
+    .option('nats-creds', { type: 'string', describe: 'NATS credentials file (.creds: user JWT + nkey seed)' })
+    .option('nats-user', { type: 'string', describe: 'NATS user name (with --nats-password)' })
+    .option('nats-password', { type: 'string', describe: 'NATS password (prefer LOGWIRE_NATS_PASSWORD: flags show in ps)' })
+    .option('nats-token', { type: 'string', describe: 'NATS token (prefer LOGWIRE_NATS_TOKEN)' })
+    .option('nats-tls-ca', { type: 'string', describe: 'CA certificate (PEM) to verify the NATS server; turns TLS on' })
+    .option('nats-tls-cert', { type: 'string', describe: 'client certificate (PEM) for NATS (with --nats-tls-key)' })
+    .option('nats-tls-key', { type: 'string', describe: 'client private key (PEM) for NATS' })
+    .option('cluster-secret', { type: 'string', describe: 'shared secret: sign what this hub sends over NATS, ignore what is not signed with it (prefer LOGWIRE_CLUSTER_SECRET)' })
     .option('tokens', { type: 'string', describe: 'tokens file (JSON); omit to generate an admin token in the data directory' })
     .option('retention', { type: 'string', describe: 'delete records older than this (event time), e.g. 7d' })
     .option('max-disk', { type: 'string', describe: 'delete oldest records while the store is larger, e.g. 10GB' })
@@ -35,6 +47,11 @@ async function main(): Promise<void> {
     .option('max-body-bytes', { type: 'number', describe: 'largest HTTP body (default 16 MiB)' })
     .option('heartbeat-ms', { type: 'number', describe: 'live-tail heartbeat interval (default 5000)' })
     .option('metrics-public', { type: 'boolean', default: true, describe: 'serve /metrics without a token' })
+    .option('sinks', { type: 'string', describe: 'forward stored records to Loki, Elasticsearch, other hubs or HTTP (sinks.json; see docs/forwarding.md)' })
+    .option('forward', { type: 'number', describe: 'Fluent Forward receiver on this TCP port (Fluentd, Fluent Bit, Docker fluentd driver)' })
+    .option('forward-shared-key', { type: 'string', describe: 'require the Forward shared-key handshake with this key' })
+    .option('syslog-tcp', { type: 'number', describe: 'syslog receiver on this TCP port (RFC 5424/3164; TLS with --tls-cert)' })
+    .option('syslog-udp', { type: 'number', describe: 'syslog receiver on this UDP port' })
     .option('demo', { type: 'boolean', default: false, describe: 'also run simulated shippers (for a first look)' })
     .strictOptions()
     .help()
@@ -49,11 +66,15 @@ async function main(): Promise<void> {
     retention: argv.retention, maxDisk: argv.maxDisk, tlsCert: argv.tlsCert, tlsKey: argv.tlsKey,
     logLevel: argv.logLevel, maxMessageBytes: argv.maxMessageBytes, maxBatchBytes: argv.maxBatchBytes,
     maxInflight: argv.maxInflight, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
-    metricsPublic: argv.metricsPublic,
+    metricsPublic: argv.metricsPublic, sinks: argv.sinks,
+    natsCreds: argv.natsCreds, natsUser: argv.natsUser, natsPassword: argv.natsPassword, natsToken: argv.natsToken,
+    natsTlsCa: argv.natsTlsCa, natsTlsCert: argv.natsTlsCert, natsTlsKey: argv.natsTlsKey, clusterSecret: argv.clusterSecret,
+    forward: argv.forward, forwardSharedKey: argv.forwardSharedKey, syslogTcp: argv.syslogTcp, syslogUdp: argv.syslogUdp,
   });
   const hub = await startHub(config);
   // The one stdout line scripts and tests read to learn the port.
   process.stdout.write(`logwire-hub listening on ${hub.url}\n`);
+  for (const [name, port] of Object.entries(hub.receiverPorts)) process.stdout.write(`${name} receiver listening on ${config.host}:${port}\n`);
   if (hub.adminTokenPath) process.stdout.write(`admin token: ${hub.adminTokenPath} (tail-cli and logwire-shipper on this machine find it there)\n`);
   process.stdout.write(`web page: ${hub.url}/ui/ — sign in with ${hub.adminTokenPath ? `the token in ${hub.adminTokenPath} (cat it)` : 'a token with the read scope'}\n`);
   const demo = argv.demo ? startDemoShippers(hub) : undefined;

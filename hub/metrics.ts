@@ -20,6 +20,9 @@ export interface HubMetrics {
   tailRecordsDropped: Counter;
   busPublished: Counter;
   busConnected: Gauge;
+  busDroppedMessages: Counter<'reason'>;
+  busDroppedRecords: Counter<'reason'>;
+  clusterAnswersCut: Counter<'reason'>;
   httpRequests: Counter<'route' | 'status'>;
   /** Other protocols' receivers (hub/receivers/): records received, stored, rejected by reason. */
   receiverReceived: Counter<'protocol'>;
@@ -46,6 +49,9 @@ export function createMetrics(): HubMetrics {
     tailRecordsDropped: new Counter({ name: 'logwire_tail_dropped_records_total', help: 'Records dropped for slow live-tail clients.', registers: r }),
     busPublished: new Counter({ name: 'logwire_bus_published_records_total', help: 'Records published on the bus.', registers: r }),
     busConnected: new Gauge({ name: 'logwire_bus_connected', help: '1 while the bus (NATS) is connected.', registers: r }),
+    busDroppedMessages: new Counter({ name: 'logwire_bus_dropped_messages_total', help: 'NATS messages ignored (unsigned, bad_signature, stale, replayed, malformed, ...), by reason.', labelNames: ['reason'], registers: r }),
+    busDroppedRecords: new Counter({ name: 'logwire_bus_dropped_records_total', help: 'Records from NATS (fan-out or history answers) that failed validation, by reason.', labelNames: ['reason'], registers: r }),
+    clusterAnswersCut: new Counter({ name: 'logwire_cluster_cut_answers_total', help: "Peers' parts of history answers cut at a byte budget, by budget.", labelNames: ['reason'], registers: r }),
     httpRequests: new Counter({ name: 'logwire_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: r }),
     receiverReceived: new Counter({ name: 'logwire_receiver_received_records_total', help: 'Records received by a protocol receiver (loki, otlp, elasticsearch, forward, syslog); requests refused whole count 1 each under rejected.', labelNames: ['protocol'], registers: r }),
     receiverStored: new Counter({ name: 'logwire_receiver_stored_records_total', help: 'Records a protocol receiver stored durably.', labelNames: ['protocol'], registers: r }),

@@ -3,26 +3,29 @@
  * OK/FAIL line per step (files readable, state dir writable, hub reachable, token accepted),
  * and whether all passed. Never ships anything.
  */
-import { access, constants, mkdir, open, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { glob } from 'tinyglobby';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame, PROTOCOL_VERSION } from '../hub/protocol/index.js';
 import type { ShipperConfig } from './config.js';
+import { createDiscovery, isGlob, NotRegularFileError, OutsideWatchedError, type Discovery } from './discovery.js';
 
-export interface CheckLine { ok: boolean | 'skip'; text: string }
+export interface CheckLine { ok: boolean | 'skip' | 'warn'; text: string }
 
-async function checkFile(path: string): Promise<CheckLine[]> {
-  const paths = /[*?[\]{}]/.test(path) ? await glob(path, { absolute: true, onlyFiles: true }) : [path];
+async function checkFile(path: string, discovery: Discovery): Promise<CheckLine[]> {
+  const paths = isGlob(path) ? await glob(path, { absolute: true, onlyFiles: true }) : [path];
   if (paths.length === 0) return [{ ok: false, text: `no file matches ${path}` }];
   const out: CheckLine[] = [];
   for (const p of paths.slice(0, 20)) {
     try {
-      const fh = await open(p, 'r');
-      const st = await fh.stat();
+      const { fh, st } = await discovery.open(p);
       await fh.close();
-      if (!st.isFile()) out.push({ ok: false, text: `${p} is not a regular file` });
-      else out.push({ ok: true, text: `file ${p} is readable (${(st.size / 1048576).toFixed(1)} MB)` });
+      out.push({ ok: true, text: `file ${p} is readable (${(st.size / 1048576).toFixed(1)} MB)` });
     } catch (err) {
+      if (err instanceof NotRegularFileError || err instanceof OutsideWatchedError) {
+        out.push({ ok: false, text: err.message });
+        continue;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       out.push({ ok: false, text: `file ${p} cannot be read: ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code}` });
     }
@@ -85,14 +88,16 @@ export async function runChecks(cfg: ShipperConfig, print: (line: string) => voi
   let ok = true;
   const show = (l: CheckLine) => {
     if (l.ok === false) ok = false;
-    print(`${l.ok === true ? ' OK  ' : l.ok === false ? ' FAIL' : ' SKIP'}  ${l.text}`);
+    print(`${l.ok === true ? ' OK  ' : l.ok === false ? ' FAIL' : l.ok === 'warn' ? ' WARN' : ' SKIP'}  ${l.text}`);
   };
   show({ ok: true, text: `config: ${cfg.sources.length} file source(s), host ${cfg.host}, hub ${cfg.send.hubs.join(', ')}` });
   if (cfg.sources.length === 0) show({ ok: false, text: 'no file to follow: pass --file PATH|GLOB (or LOG_FILE, or "files" in --config)' });
-  for (const s of cfg.sources) for (const l of await checkFile(s.path)) show(l);
+  const discovery = createDiscovery(cfg.sources, cfg.tail.followSymlinks);
+  for (const s of cfg.sources) for (const l of await checkFile(s.path, discovery)) show(l);
   const st = await stat(cfg.stateDir).catch(() => undefined);
   if (st && !st.isDirectory()) show({ ok: false, text: `state dir ${cfg.stateDir} is not a directory` });
   else show(await checkStateDir(cfg.stateDir));
+  for (const w of cfg.warnings) show({ ok: 'warn', text: w });
   for (const url of cfg.send.hubs) for (const l of await checkHub(url, cfg.send.token)) show(l);
   print(ok ? 'all checks passed: the shipper is ready to run' : 'some checks failed: fix the lines marked FAIL');
   return ok;

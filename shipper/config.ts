@@ -9,11 +9,12 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, isLogLevel, LOG_LEVELS, plaintextWarning, readAdminToken } from '../hub/protocol/index.js';
 
 /** Defaults, one named constant each. */
 export const DEFAULT_HUB = 'ws://127.0.0.1:7070/v1/ingest';
 export const DEFAULT_STATE_DIR = './shipper-state';
-export const DEFAULT_DATA_DIR = './data';
+export { DEFAULT_DATA_DIR };
 /** Measured: 1024 records (~170 KB) keep the shipper's heap small (records die young) at the same throughput as 4096. */
 export const DEFAULT_BATCH_MAX_RECORDS = 1024;
 /** Stays well under any sane hub `max_batch_bytes`; the welcome's limit lowers it further. */
@@ -77,6 +78,8 @@ export interface TailConfig {
   rotateWaitMs: number;
   /** Files seen for the first time at startup start at their end. */
   fromEnd: boolean;
+  /** Follow symbolic links whose target is outside the watched directories (default false). */
+  followSymlinks: boolean;
 }
 
 export interface ShipperConfig {
@@ -92,6 +95,10 @@ export interface ShipperConfig {
   status: boolean;
   /** Notes for the log once logging is up (legacy settings mapped or ignored). */
   notes: string[];
+  /** Warnings for the log once logging is up (e.g. an unencrypted remote hub). */
+  warnings: string[];
+  /** The legacy Python agent's state (`STATE_FILE`) and the file it followed, imported on the first start. */
+  legacy?: { stateFile: string; logFile?: string };
 }
 
 /** A configuration problem, for a person: one line, no stack. */
@@ -108,6 +115,7 @@ export interface FlagValues {
   host?: string;
   stateDir?: string;
   fromEnd?: boolean;
+  followSymlinks?: boolean;
   config?: string;
   data?: string;
   envFile?: string;
@@ -126,7 +134,7 @@ export interface FlagValues {
 }
 
 const FILE_KEYS = new Set([
-  'hub', 'hubs', 'token', 'host', 'stateDir', 'state_dir', 'fromEnd', 'from_end', 'files', 'sources', 'service',
+  'hub', 'hubs', 'token', 'host', 'stateDir', 'state_dir', 'fromEnd', 'from_end', 'followSymlinks', 'follow_symlinks', 'files', 'sources', 'service',
   'batch', 'spool', 'tail', 'logLevel', 'format', 'multiline', 'maxLineBytes', 'retryBaseMs', 'retryMaxMs', 'data',
 ]);
 const SOURCE_KEYS = new Set(['path', 'file', 'service', 'host', 'format', 'multiline', 'multilineFlushMs', 'maxLineBytes']);
@@ -204,15 +212,6 @@ function readJsonFile(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** Reads the token a local hub generated (SPEC §6), if there is one. */
-function localAdminToken(dataDir: string): string | undefined {
-  try {
-    const t = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-    return t || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
@@ -243,9 +242,9 @@ export function buildConfig(flags: FlagValues, env: Record<string, string | unde
   if (!flags.hub && env.API_URL) notes.push(`API_URL ${env.API_URL} mapped to ${hubs[0]}`);
 
   const dataDir = flags.data ?? (file.data as string | undefined) ?? DEFAULT_DATA_DIR;
-  const token = flags.token ?? env.API_TOKEN ?? (file.token as string | undefined) ?? localAdminToken(dataDir);
+  const token = flags.token ?? env.API_TOKEN ?? (file.token as string | undefined) ?? readAdminToken(dataDir).token;
   if (needToken && !token) {
-    throw new ConfigError(`no hub token: pass --token, set LOGWIRE_TOKEN (or API_TOKEN), or run a local hub whose ${join(dataDir, 'admin.token')} can be read`);
+    throw new ConfigError(`no hub token: pass --token, set LOGWIRE_TOKEN (or API_TOKEN), or run a local hub whose ${join(dataDir, ADMIN_TOKEN_FILE)} can be read`);
   }
 
   let stateDir = flags.stateDir ?? (file.stateDir as string | undefined) ?? (file.state_dir as string | undefined);
@@ -327,13 +326,20 @@ export function buildConfig(flags: FlagValues, env: Record<string, string | unde
       pollIntervalMs: num('poll-interval-ms', flags.pollIntervalMs ?? ft.pollIntervalMs, 10) ?? DEFAULT_POLL_INTERVAL_MS,
       rotateWaitMs: num('tail.rotateWaitMs', ft.rotateWaitMs, 0) ?? DEFAULT_ROTATE_WAIT_MS,
       fromEnd: flags.fromEnd ?? bool(file.fromEnd ?? file.from_end) ?? false,
+      followSymlinks: flags.followSymlinks ?? bool(file.followSymlinks ?? file.follow_symlinks) ?? false,
     },
     logLevel: flags.logLevel ?? (file.logLevel as string | undefined) ?? 'info',
     status: flags.status ?? true,
     notes,
+    warnings: hubs.map(plaintextWarning).filter((w): w is string => w !== undefined),
   };
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(cfg.logLevel)) {
-    throw new ConfigError(`log-level "${cfg.logLevel}" must be one of trace, debug, info, warn, error, fatal, silent`);
+  if (env.STATE_FILE) {
+    const plain = sources.filter((s) => !/[*?[\]{}]/.test(s.path));
+    const logFile = env.LOG_FILE ? resolve(env.LOG_FILE) : plain.length === 1 ? plain[0].path : undefined;
+    cfg.legacy = { stateFile: resolve(env.STATE_FILE), ...(logFile ? { logFile } : {}) };
+  }
+  if (!isLogLevel(cfg.logLevel)) {
+    throw new ConfigError(`log-level "${cfg.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }
   return deepFreeze(cfg);
 }

@@ -6,7 +6,6 @@
  * Failures a person must fix print one line on stderr and exit non-zero (2 = configuration).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,15 +13,18 @@ import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { buildConfig, ConfigError, type FlagValues, type ShipperConfig } from './config.js';
-import { StateError } from './checkpoint.js';
+import { checkpointTempPath, StateError } from './checkpoint.js';
 import { createLogger } from './log.js';
 import { startShipper, ShipperError } from './pipeline.js';
 import { createStatusLine } from './status.js';
 import { runChecks } from './check.js';
+import { createDiscovery, isGlob, NotRegularFileError, OutsideWatchedError } from './discovery.js';
 import { runSimulation } from './simulate.js';
 import { envForFlags } from '../hub/cli-env.js';
 
 const NAME = 'logwire-shipper';
+/** SIGTERM/SIGINT end the process within this long (systemd's stop, docs/logwire-shipper.service). */
+const STOP_DEADLINE_MS = 800;
 
 function die(message: string, code: number): never {
   process.stderr.write(`${NAME}: ${message}\n`);
@@ -47,7 +49,7 @@ function loadEnv(argv: string[]): Record<string, string | undefined> {
 
 /** Flags of every command, and the extra ones of `run`/`check` and `simulate`: LOGWIRE_<FLAG> is read for these only. */
 const COMMON_FLAGS = ['hub', 'token', 'host', 'state-dir', 'config', 'data', 'env-file', 'batch-max-records', 'batch-max-bytes', 'batch-interval-ms', 'spool-max-bytes', 'fsync', 'retry-base-ms', 'log-level', 'status'];
-const FILE_FLAGS = ['file', 'service', 'from-end', 'format', 'multiline', 'max-line-bytes', 'poll-interval-ms'];
+const FILE_FLAGS = ['file', 'service', 'from-end', 'follow-symlinks', 'format', 'multiline', 'max-line-bytes', 'poll-interval-ms'];
 const SIMULATE_FLAGS = ['services', 'rate', 'seed', 'out'];
 
 function commonOptions(y: Argv) {
@@ -74,6 +76,7 @@ function fileOptions(y: Argv) {
     .option('file', { type: 'string', array: true, describe: 'file path or glob to follow (repeatable; legacy LOG_FILE)' })
     .option('service', { type: 'string', describe: 'service name (default: the file name without extension)' })
     .option('from-end', { type: 'boolean', describe: 'start files seen for the first time at their end' })
+    .option('follow-symlinks', { type: 'boolean', describe: 'follow symbolic links out of the watched directories (default: refused)' })
     .option('format', { type: 'string', describe: 'auto (JSON lines or text), json or text (default auto)' })
     .option('multiline', { type: 'string', describe: 'auto (indented lines join the previous), off, or a regex for a record\'s first line' })
     .option('max-line-bytes', { type: 'number', describe: 'longer lines are cut and flagged truncated (default 65536)' })
@@ -83,7 +86,7 @@ function fileOptions(y: Argv) {
 function toFlags(a: Record<string, unknown>): FlagValues {
   const f: FlagValues = {};
   const map: Record<string, keyof FlagValues> = {
-    hub: 'hub', token: 'token', file: 'file', service: 'service', host: 'host', stateDir: 'stateDir', fromEnd: 'fromEnd',
+    hub: 'hub', token: 'token', file: 'file', service: 'service', host: 'host', stateDir: 'stateDir', fromEnd: 'fromEnd', followSymlinks: 'followSymlinks',
     config: 'config', data: 'data', envFile: 'envFile', format: 'format', multiline: 'multiline', maxLineBytes: 'maxLineBytes',
     batchMaxRecords: 'batchMaxRecords', batchMaxBytes: 'batchMaxBytes', batchIntervalMs: 'batchIntervalMs',
     spoolMaxBytes: 'spoolMaxBytes', fsync: 'fsync', pollIntervalMs: 'pollIntervalMs', retryBaseMs: 'retryBaseMs',
@@ -93,17 +96,17 @@ function toFlags(a: Record<string, unknown>): FlagValues {
   return f;
 }
 
-/** Explicit (non-glob) files that exist but cannot be read are a startup error. */
+/** Explicit (non-glob) files that exist but cannot be read (or may not be: links out, FIFOs) are a startup error. */
 async function assertReadable(cfg: ShipperConfig, warn: (m: string) => void): Promise<void> {
+  const discovery = createDiscovery(cfg.sources, cfg.tail.followSymlinks);
   for (const s of cfg.sources) {
-    if (/[*?[\]{}]/.test(s.path)) continue;
+    if (isGlob(s.path)) continue;
     try {
-      const fh = await open(s.path, 'r');
-      const st = await fh.stat();
+      const { fh } = await discovery.open(s.path);
       await fh.close();
-      if (!st.isFile()) throw new ConfigError(`${s.path} is not a regular file`);
     } catch (err) {
-      if (err instanceof ConfigError) throw err;
+      if (err instanceof OutsideWatchedError) throw new ConfigError(err.message);
+      if (err instanceof NotRegularFileError) throw new ConfigError(`${s.path} is not a regular file${err.kind === 'directory' ? '' : ` but a ${err.kind}`}`);
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') warn(`${s.path} does not exist yet; it will be shipped from its start when it appears`);
       else throw new ConfigError(`cannot read ${s.path}: ${code === 'EACCES' ? 'permission denied' : code}`);
@@ -115,6 +118,7 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
   let status = { clear() {}, close() {} };
   const log = createLogger(cfg.logLevel, () => status.clear());
   for (const n of cfg.notes) log.info(n);
+  for (const w of cfg.warnings) log.warn(w);
   if (mode === 'files') {
     if (cfg.sources.length === 0) throw new ConfigError('no file to follow: pass --file PATH|GLOB (or LOG_FILE, or "files" in --config)');
     await assertReadable(cfg, (m) => log.warn(m));
@@ -128,6 +132,12 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
+    // Within a second, whatever happens: everything on disk is written atomically or
+    // checksummed, so exiting at any point keeps what was acked and leaves nothing half-written.
+    setTimeout(() => {
+      rmSync(checkpointTempPath(cfg.stateDir), { force: true }); // a checkpoint write cut short: the old one stands
+      process.exit(code);
+    }, STOP_DEADLINE_MS).unref();
     abort.abort();
     await sim?.catch(() => undefined);
     status.close();

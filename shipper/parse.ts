@@ -174,9 +174,21 @@ export function findSeverity(line: string): Severity | undefined {
   return s.original === undefined ? s.severity : undefined;
 }
 
+/** The hub refuses times before 1970 or more than a day ahead (invalid_timestamp). */
+const MAX_AHEAD_MS = 86_400_000;
+
+/**
+ * A time the hub will accept, else undefined: a line whose own time is absurd is shipped with
+ * its read time (the original stays in the message, or in `fields` for JSON), never refused.
+ */
+function acceptable(ms: number | undefined, nowMs: number): number | undefined {
+  return ms !== undefined && ms >= 0 && ms <= nowMs + MAX_AHEAD_MS ? ms : undefined;
+}
+
+/** A JSON time value: an epoch number of any unit (by magnitude) or a time string. */
 function jsonTime(v: unknown, nowMs: number): number | undefined {
-  if (typeof v === 'number') return epochToMs(v);
-  if (typeof v === 'string') return parseTime(v.replace(',', '.'), nowMs) ?? (Number.isNaN(Date.parse(v)) ? undefined : Date.parse(v));
+  if (typeof v === 'number') return acceptable(epochToMs(v), nowMs);
+  if (typeof v === 'string') return acceptable(parseTime(v.replace(',', '.'), nowMs) ?? (Number.isNaN(Date.parse(v)) ? undefined : Date.parse(v)), nowMs);
   return undefined;
 }
 
@@ -226,7 +238,7 @@ export function parseJsonLine(line: string, opts: ParserOptions, nowMs: number):
 /** Parses a plain-text line (never fails). */
 export function parseTextLine(line: string, opts: ParserOptions, nowMs: number): ShipRecord {
   const rec: ShipRecord = {
-    ts: findTimestamp(line, nowMs) ?? nowMs,
+    ts: acceptable(findTimestamp(line, nowMs), nowMs) ?? nowMs,
     service: opts.service,
     severity: findSeverity(line) ?? 'INFO',
     message: line,

@@ -5,23 +5,24 @@
  * comes from `--token`, `LOGWIRE_TOKEN`, or the local hub's generated `<data>/admin.token`
  * (data = `--data`, `LOGWIRE_DATA`, or `./data`). Everything a person can get wrong (time,
  * severity, regex syntax, limit, hub URL) is checked here so it fails with one clear line before
- * any network traffic. This module never reads `process.env` itself: main.ts passes it in.
+ * any network traffic. This module never reads `process.env` itself: main.ts passes it in, and
+ * `LOGWIRE_<FLAG>` values are read with the programs' shared `envForFlags`.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { compilePattern, parseSeverityTerm, parseTime, SEVERITIES } from '../hub/protocol/index.js';
+import {
+  ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR, envForFlags, envName, MAX_PAGE_LIMIT, compilePattern, parseEnvBool, parseSeverityTerm, parseTime, plaintextWarning, readAdminToken, SEVERITIES,
+} from '../hub/protocol/index.js';
 import { CliError, ExitCode } from './errors.js';
 
+export { ADMIN_TOKEN_FILE, DEFAULT_DATA_DIR };
 /** Hub used when neither `--hub` nor `LOGWIRE_HUB` is given: a hub on this machine. */
 export const DEFAULT_HUB = 'http://127.0.0.1:7070';
-/** Data directory of the local hub, where its generated admin token lives. */
-export const DEFAULT_DATA_DIR = './data';
-/** Name of the generated token file inside the hub's data directory (SPEC §6). */
-export const ADMIN_TOKEN_FILE = 'admin.token';
 export const OUTPUT_FORMATS = ['pretty', 'json', 'raw'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** The hub's largest page for GET /logs (SPEC §5). */
-export const MAX_PAGE = 10_000;
+/** The hub's largest page for GET /logs. */
+export const MAX_PAGE = MAX_PAGE_LIMIT;
+
+/** Flags that also read `LOGWIRE_<FLAG>` (plus LOGWIRE_NO_FOLLOW / LOGWIRE_NO_COLOR for the negations). */
+export const ENV_FLAGS = ['hub', 'token', 'data', 'service', 'severity', 'host', 'file', 'grep', 'regex', 'since', 'limit', 'output', 'follow', 'no-follow', 'color', 'no-color'] as const;
 
 /** What yargs hands over: only what was typed; undefined means "not given". */
 export interface CliArgs {
@@ -68,6 +69,8 @@ export interface TailConfig {
   follow: boolean;
   output: OutputFormat;
   color: boolean;
+  /** Warnings for a person before starting (e.g. an unencrypted remote hub). */
+  warnings: string[];
 }
 
 export interface ConfigEnv {
@@ -87,13 +90,11 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-/** Parses a boolean environment variable; undefined when unset or empty. */
-export function envBool(env: Record<string, string | undefined>, name: string): boolean | undefined {
-  const v = nonEmpty(env[name])?.toLowerCase();
-  if (v === undefined) return undefined;
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw usage(`${name}="${env[name]}" is not a boolean; use 1/true or 0/false`);
+/** A boolean `LOGWIRE_<FLAG>` value; undefined when unset; a usage error when not a boolean. */
+function envBool(env: Readonly<Record<string, string>>, flag: string): boolean | undefined {
+  const b = parseEnvBool(env[flag]);
+  if (b === null) throw usage(`${envName(flag)}="${env[flag]}" is not a boolean; use 1/true or 0/false`);
+  return b;
 }
 
 function list(flag: string[] | undefined, envValue: string | undefined): string[] {
@@ -125,64 +126,55 @@ function checkRegex(pattern: string): void {
   if (!c.ok) throw usage(`--regex "${pattern}": ${c.message}`);
 }
 
-function resolveToken(args: CliArgs, ctx: ConfigEnv): string {
-  const given = nonEmpty(args.token) ?? nonEmpty(ctx.env.LOGWIRE_TOKEN);
+function resolveToken(args: CliArgs, env: Readonly<Record<string, string>>, ctx: ConfigEnv): string {
+  const given = nonEmpty(args.token) ?? nonEmpty(env.token);
   if (given !== undefined) return given;
-  const dataDir = nonEmpty(args.data) ?? nonEmpty(ctx.env.LOGWIRE_DATA) ?? DEFAULT_DATA_DIR;
-  const path = resolve(join(dataDir, ADMIN_TOKEN_FILE));
-  const read = ctx.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  let text: string;
-  try {
-    text = read(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not readable' : code ?? 'unreadable';
-    throw usage(`no token: pass --token or set LOGWIRE_TOKEN (the local hub's ${path} is ${why}; --data DIR points at another data directory)`);
-  }
-  const token = text.trim();
-  if (token === '') throw usage(`no token: ${path} is empty; pass --token or set LOGWIRE_TOKEN`);
-  return token;
+  const found = readAdminToken(nonEmpty(args.data) ?? nonEmpty(env.data) ?? DEFAULT_DATA_DIR, ctx.readFile);
+  if (found.token !== undefined) return found.token;
+  if (found.problem === 'empty') throw usage(`no token: ${found.path} is empty; pass --token or set LOGWIRE_TOKEN`);
+  throw usage(`no token: pass --token or set LOGWIRE_TOKEN (the local hub's ${found.path} is ${found.problem}; --data DIR points at another data directory)`);
 }
 
-function decideColor(args: CliArgs, output: OutputFormat, ctx: ConfigEnv): boolean {
+function decideColor(args: CliArgs, output: OutputFormat, env: Readonly<Record<string, string>>, ctx: ConfigEnv): boolean {
   if (output !== 'pretty') return false;
   if (args.color !== undefined) return args.color;
-  if (envBool(ctx.env, 'LOGWIRE_NO_COLOR') === true) return false;
-  if (envBool(ctx.env, 'LOGWIRE_COLOR') === false) return false;
+  if (envBool(env, 'no-color') === true) return false;
+  if (envBool(env, 'color') === false) return false;
   // https://no-color.org: any non-empty value disables colour.
   if (nonEmpty(ctx.env.NO_COLOR) !== undefined) return false;
   const force = nonEmpty(ctx.env.FORCE_COLOR);
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  if (envBool(ctx.env, 'LOGWIRE_COLOR') === true) return true;
+  if (envBool(env, 'color') === true) return true;
   return ctx.isTTY && ctx.env.TERM !== 'dumb';
 }
 
 /** Merges flags, environment and defaults; validates; returns a frozen config or throws CliError. */
 export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig> {
-  const env = ctx.env;
-  const { httpUrl, wsUrl } = parseHubUrl(nonEmpty(args.hub) ?? nonEmpty(env.LOGWIRE_HUB) ?? DEFAULT_HUB);
+  const env = envForFlags(ENV_FLAGS, ctx.env);
+  const hub = nonEmpty(args.hub) ?? nonEmpty(env.hub) ?? DEFAULT_HUB;
+  const { httpUrl, wsUrl } = parseHubUrl(hub);
 
   const filter: TailFilter = {
-    services: list(args.service, env.LOGWIRE_SERVICE),
-    severities: list(args.severity, env.LOGWIRE_SEVERITY),
-    hosts: list(args.host, env.LOGWIRE_HOST),
-    files: list(args.file, env.LOGWIRE_FILE),
+    services: list(args.service, env.service),
+    severities: list(args.severity, env.severity),
+    hosts: list(args.host, env.host),
+    files: list(args.file, env.file),
   };
   for (const term of filter.severities) {
     if (!parseSeverityTerm(term)) {
       throw usage(`--severity "${term}" is not a level; use one of ${SEVERITIES.join(', ')}, optionally with + for "and above" (e.g. WARN+)`);
     }
   }
-  const q = args.grep ?? nonEmpty(env.LOGWIRE_GREP);
+  const q = args.grep ?? nonEmpty(env.grep);
   if (q !== undefined && q !== '') filter.q = q;
-  const regex = args.regex ?? nonEmpty(env.LOGWIRE_REGEX);
+  const regex = args.regex ?? nonEmpty(env.regex);
   if (regex !== undefined && regex !== '') {
     checkRegex(regex);
     filter.regex = regex;
   }
 
   let sinceMs: number | undefined;
-  const since = nonEmpty(args.since) ?? nonEmpty(env.LOGWIRE_SINCE);
+  const since = nonEmpty(args.since) ?? nonEmpty(env.since);
   if (args.since !== undefined && nonEmpty(args.since) === undefined) throw usage('--since needs a time, e.g. 15m, 2h or 2025-04-01T12:00:00Z');
   if (since !== undefined) {
     sinceMs = parseTime(since, ctx.nowMs ?? Date.now());
@@ -192,7 +184,7 @@ export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig>
   }
 
   let limit: number | undefined;
-  const limitText = args.limit !== undefined ? args.limit.trim() : nonEmpty(env.LOGWIRE_LIMIT);
+  const limitText = args.limit !== undefined ? args.limit.trim() : nonEmpty(env.limit);
   if (limitText !== undefined) {
     limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
     if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a whole number of at least 1, not "${limitText}"`);
@@ -200,18 +192,20 @@ export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig>
 
   let follow = args.follow;
   if (follow === undefined) {
-    const noFollow = envBool(env, 'LOGWIRE_NO_FOLLOW');
-    follow = noFollow !== undefined ? !noFollow : envBool(env, 'LOGWIRE_FOLLOW') ?? true;
+    const noFollow = envBool(env, 'no-follow');
+    follow = noFollow !== undefined ? !noFollow : envBool(env, 'follow') ?? true;
   }
 
-  const outputRaw = (args.output ?? nonEmpty(env.LOGWIRE_OUTPUT) ?? 'pretty').toLowerCase();
+  const outputRaw = (args.output ?? nonEmpty(env.output) ?? 'pretty').toLowerCase();
   if (!(OUTPUT_FORMATS as readonly string[]).includes(outputRaw)) {
     throw usage(`--output "${outputRaw}" is not a format; use ${OUTPUT_FORMATS.join(', ')}`);
   }
   const output = outputRaw as OutputFormat;
 
-  const token = resolveToken(args, ctx);
-  const config: TailConfig = { httpUrl, wsUrl, token, filter, follow, output, color: decideColor(args, output, ctx) };
+  const token = resolveToken(args, env, ctx);
+  const warning = plaintextWarning(httpUrl);
+  const warnings = warning ? [warning] : [];
+  const config: TailConfig = { httpUrl, wsUrl, token, filter, follow, output, color: decideColor(args, output, env, ctx), warnings };
   if (sinceMs !== undefined) config.sinceMs = sinceMs;
   if (limit !== undefined) config.limit = limit;
   return deepFreeze(config);

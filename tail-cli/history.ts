@@ -4,6 +4,7 @@
  */
 import type { JsonRecord } from '../hub/protocol/index.js';
 import { CliError, describeNetworkError } from './errors.js';
+import { toPrintable } from './printable.js';
 
 /** How long one history request may take before tail-cli gives up on the hub. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -68,7 +69,7 @@ export function createHistoryClient(opts: HistoryClientOptions): HistoryClient {
       if (!res.ok) throw new CliError(hubErrorMessage(res.status, body as Record<string, unknown> | undefined, 'history query'));
       const b = body as { logs?: unknown; next_cursor?: unknown } | undefined;
       if (!b || !Array.isArray(b.logs)) throw new CliError(`the hub at ${opts.httpUrl} answered GET /logs with something that is not a logwire history page`);
-      const page: HistoryPage = { logs: b.logs as JsonRecord[] };
+      const page: HistoryPage = { logs: b.logs.map(toPrintable).filter((r): r is JsonRecord => r !== undefined) };
       if (typeof b.next_cursor === 'string' && b.next_cursor !== '') page.nextCursor = b.next_cursor;
       return page;
     },

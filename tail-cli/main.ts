@@ -117,6 +117,7 @@ function main(): void {
   try {
     const args = parseArgs(hideBin(process.argv));
     const cfg = buildConfig(args, { env: process.env, isTTY: process.stdout.isTTY === true });
+    for (const w of cfg.warnings) say(`warning: ${w}`);
     session = startSession(cfg, { stdout: process.stdout, notice: say });
   } catch (err) {
     fail(err);

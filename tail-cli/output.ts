@@ -11,6 +11,7 @@
  */
 import { lookupSeverity, parseTime, type JsonRecord } from '../hub/protocol/index.js';
 import type { OutputFormat } from './config.js';
+import { safeJson } from './printable.js';
 
 export interface FormatOptions {
   format: OutputFormat;
@@ -51,9 +52,9 @@ export function escapeControls(text: string): string {
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : safeJson(v);
   if (v === null || typeof v !== 'object') return String(v);
-  return JSON.stringify(v);
+  return safeJson(v);
 }
 
 function formatFields(fields: Record<string, unknown> | undefined): string {
@@ -111,7 +112,7 @@ export function formatPretty(r: JsonRecord, color: boolean): string {
 
 export function createFormatter(opts: FormatOptions): Formatter {
   switch (opts.format) {
-    case 'json': return (r) => `${JSON.stringify(r)}\n`;
+    case 'json': return (r) => `${safeJson(r)}\n`;
     case 'raw': return (r) => `${r.message}\n`;
     case 'pretty': return (r) => formatPretty(r, opts.color);
   }

@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
+import { ADMIN_TOKEN_FILE } from '../protocol/programs.js';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -35,7 +36,7 @@ export interface TokenRegistry {
   readonly size: number;
 }
 
-export const ADMIN_TOKEN_FILE = 'admin.token';
+export { ADMIN_TOKEN_FILE };
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();

@@ -65,26 +65,34 @@ export function encodeEnvelopes(origin: string, counter: number, records: WireRe
   return { payloads, skipped };
 }
 
+/** Longest origin id accepted (ours are 22-char nuids). */
+const MAX_ORIGIN_CHARS = 64;
+
+/** Decodes a records message; undefined when it is not a well-formed envelope (records unchecked). */
 export function decodeEnvelope(bytes: Uint8Array): RecordsEnvelope | undefined {
   const d = decode(bytes);
   if (!d.ok) return undefined;
   const v = d.value as Partial<RecordsEnvelope> | null;
-  if (!v || typeof v !== 'object' || typeof v.o !== 'string' || typeof v.n !== 'number' || !Array.isArray(v.r)) return undefined;
+  if (!v || typeof v !== 'object' || typeof v.o !== 'string' || v.o.length === 0 || v.o.length > MAX_ORIGIN_CHARS) return undefined;
+  if (typeof v.n !== 'number' || !Number.isSafeInteger(v.n) || v.n < 0 || !Array.isArray(v.r)) return undefined;
   return v as RecordsEnvelope;
 }
 
 /**
- * Per-subscription loss detector: remembers the next expected counter per (origin, subject).
+ * Per-subscription loss and replay detector: remembers the next expected counter per
+ * (origin, subject). An origin's counter only grows (NATS keeps one publisher's order), so an
+ * envelope that starts below it is a copy of one already delivered (a replay) and is refused.
  * Bounded: forgets everything past `maxKeys` entries (a forgotten key just cannot report a loss).
  */
 export class LossTracker {
   private next = new Map<string, number>();
   constructor(private readonly maxKeys = 50_000) {}
 
-  /** Returns how many records were missed before this envelope. */
-  observe(subject: string, env: RecordsEnvelope): number {
+  /** Returns how many records were missed before this envelope, or 'replayed'. */
+  observe(subject: string, env: RecordsEnvelope): number | 'replayed' {
     const key = `${env.o}\u0000${subject}`;
     const expected = this.next.get(key);
+    if (expected !== undefined && env.n < expected) return 'replayed';
     if (expected === undefined && this.next.size >= this.maxKeys) this.next.clear();
     this.next.set(key, env.n + env.r.length);
     return expected !== undefined && env.n > expected ? env.n - expected : 0;

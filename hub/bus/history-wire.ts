@@ -1,7 +1,7 @@
 /**
  * Wire format of cluster history requests and replies (MessagePack via the shared codec).
  *
- *   request  { f: WireFilter, order: 'asc'|'desc', after?: id, limit: n, maxBytes: n }
+ *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', afterTs?: ms (by event: cursor (afterTs, after)), after?: id, limit: n, maxBytes: n }
  *   reply    { records: WireRecord[], more: boolean }
  *
  * The filter travels as the filter the asking hub already parsed (absolute times, label sets,
@@ -17,6 +17,7 @@ import type { WireRecord } from '../protocol/frames.js';
 import type { Severity } from '../protocol/severity.js';
 import { substringMatcher, type RecordFilter } from '../filter/filter.js';
 import { compilePattern } from '../protocol/pattern.js';
+import { isWireFilter } from './peer-input.js';
 
 export interface WireFilter {
   services?: string[];
@@ -35,7 +36,10 @@ export interface WireFilter {
 export interface HistoryRequest {
   f: WireFilter;
   order: 'asc' | 'desc';
+  /** Sort key (absent: receive order); with `event`, the cursor is (afterTs, after). */
+  by?: 'event' | 'receive';
   after?: string;
+  afterTs?: number;
   limit: number;
   maxBytes: number;
 }
@@ -82,37 +86,40 @@ export function encodeRequest(r: HistoryRequest): Uint8Array {
   return encode(r);
 }
 
+/** Longest `after` cursor a peer may send. */
+const MAX_CURSOR_CHARS = 256;
+
+/** Decodes a peer's request; undefined unless every field is well-formed (peer-input.ts). */
 export function decodeRequest(bytes: Uint8Array): HistoryRequest | undefined {
   const d = decode(bytes);
   if (!d.ok) return undefined;
   const v = d.value as Partial<HistoryRequest> | null;
-  if (!v || typeof v !== 'object' || typeof v.f !== 'object' || v.f === null) return undefined;
+  if (!v || typeof v !== 'object' || !isWireFilter(v.f)) return undefined;
   if (v.order !== 'asc' && v.order !== 'desc') return undefined;
-  if (typeof v.limit !== 'number' || typeof v.maxBytes !== 'number') return undefined;
-  if (v.after !== undefined && typeof v.after !== 'string') return undefined;
-  return v as HistoryRequest;
+  if (!Number.isSafeInteger(v.limit) || v.limit! < 1 || !Number.isSafeInteger(v.maxBytes) || v.maxBytes! < 1) return undefined;
+  if (v.after !== undefined && (typeof v.after !== 'string' || v.after.length > MAX_CURSOR_CHARS)) return undefined;
+  if (v.by !== undefined && v.by !== 'event' && v.by !== 'receive') return undefined;
+  if (v.afterTs !== undefined && !Number.isSafeInteger(v.afterTs)) return undefined;
+  if (v.by === 'event' && v.after !== undefined && v.afterTs === undefined) return undefined;
+  return { f: v.f, order: v.order, by: v.by, after: v.after, afterTs: v.afterTs, limit: v.limit!, maxBytes: v.maxBytes! };
 }
 
-/** Encodes as many of `records` (in order) as fit in `maxBytes`. */
+/** Bytes of a reply map and its array header, beyond the records themselves. */
+const REPLY_OVERHEAD_BYTES = 32;
+
+/**
+ * Encodes as many of `records` (in order) as fit in `maxBytes`: each record is measured once,
+ * then the kept prefix is encoded once.
+ */
 export function encodeReplyWithin(records: WireRecord[], maxBytes: number): Uint8Array {
-  let bytes = encode({ records, more: false } satisfies HistoryReply);
-  if (bytes.byteLength <= maxBytes) return bytes;
-  // Binary search on how many records fit; each probe encodes once (answers are ≤ limit records).
-  let lo = 0;
-  let hi = records.length - 1;
-  let best: Uint8Array = encode({ records: [], more: true } satisfies HistoryReply);
-  while (lo <= hi) {
-    const mid = (lo + hi + 1) >> 1;
-    bytes = encode({ records: records.slice(0, mid), more: true } satisfies HistoryReply);
-    if (bytes.byteLength <= maxBytes) {
-      best = bytes;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-    if (mid === 0) break;
+  let total = REPLY_OVERHEAD_BYTES;
+  let fit = 0;
+  while (fit < records.length) {
+    total += encode(records[fit]).byteLength;
+    if (total > maxBytes) break;
+    fit++;
   }
-  return best;
+  return encode({ records: fit === records.length ? records : records.slice(0, fit), more: fit < records.length } satisfies HistoryReply);
 }
 
 export function decodeReply(bytes: Uint8Array): HistoryReply | undefined {
@@ -120,5 +127,6 @@ export function decodeReply(bytes: Uint8Array): HistoryReply | undefined {
   if (!d.ok) return undefined;
   const v = d.value as Partial<HistoryReply> | null;
   if (!v || typeof v !== 'object' || !Array.isArray(v.records)) return undefined;
+  // The records are unchecked here: the caller validates each one (peer-input.ts).
   return { records: v.records, more: v.more === true };
 }

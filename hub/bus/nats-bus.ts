@@ -1,6 +1,6 @@
 /**
- * The NATS bus (`--nats nats://…`). The only module that imports `nats`; NatsError is translated
- * here into BusReply codes and human messages, and never leaves hub/bus/.
+ * The NATS bus (`--nats nats://…`). Only hub/bus/nats-*.ts import `nats`; NatsError is translated
+ * into BusReply codes and human messages (nats-errors.ts) and never leaves hub/bus/.
  *
  * Invariants:
  * - Opening never waits for NATS: the hub starts while NATS is down and a background loop
@@ -11,14 +11,24 @@
  *   without bound); the per-subject counters still advance, so other hubs count what they missed.
  * - Subscriptions made before the first connection are applied once it is up; nats.js replays
  *   them on every reconnect.
+ * - NATS is not trusted (docs/nats.md): credentials come from flags (nats-auth.ts) and are never
+ *   printed (URLs are redacted); every message in and out passes nats-guard.ts (signatures with a
+ *   cluster secret, envelope shape, replays, records validated as ingest validates); every
+ *   callback from nats.js is guarded, so nothing received can throw into the event loop.
  */
-import { connect, headers, ErrorCode, Events, NatsError, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { connect, createInbox, headers, Events, nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log.js';
 import type { WireRecord } from '../protocol/frames.js';
+import type { ValidationLimits } from '../protocol/record.js';
 import { SUBJECT_ROOT } from '../protocol/subjects.js';
 import { LocalBus } from './local-bus.js';
-import { decodeEnvelope, encodeEnvelopes, groupBySubject, LossTracker } from './envelope.js';
+import { encodeEnvelopes, groupBySubject, LossTracker } from './envelope.js';
 import type { Bus, BusEvent, BusReply, BusStatus, BusSubscription, RecordsHandler, RequestHandler } from './bus.js';
+import type { BusDropCounters } from './drops.js';
+import { natsConnectionOptions, type NatsAuthOptions } from './nats-auth.js';
+import { describeNatsError, replyError } from './nats-errors.js';
+import { NatsGuard } from './nats-guard.js';
+import { redactUrls } from './redact.js';
 
 export interface NatsBusOptions {
   /** NATS server URLs, comma-separated. */
@@ -33,37 +43,20 @@ export interface NatsBusOptions {
   connectTimeoutMs?: number;
   /** Ping interval; a dead server is noticed after about `pingIntervalMs * 2`; default 5000 ms. */
   pingIntervalMs?: number;
+  /** Credentials and TLS for the connection. */
+  auth?: NatsAuthOptions;
+  /** `--cluster-secret`: sign everything sent, ignore whatever is not signed with it. */
+  clusterSecret?: string;
+  /** Limits records received from NATS are held to (this hub's ingest limits). */
+  recordLimits?: ValidationLimits;
+  /** Where counts of refused messages and records go (metrics). */
+  drops?: BusDropCounters;
   log?: Logger;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Set on an answer whose payload is an error message (UTF-8) instead of a reply. */
 const ERROR_HEADER = 'Logwire-Error';
-
-/** Turns anything nats.js throws into a sentence for a person (codes stay inside this module). */
-export function describeNatsError(err: unknown): string {
-  if (err instanceof NatsError) {
-    switch (err.code) {
-      case ErrorCode.ConnectionRefused: return 'connection refused (is nats-server running?)';
-      case ErrorCode.ConnectionTimeout: return 'connection timed out';
-      case ErrorCode.AuthorizationViolation: case ErrorCode.BadAuthentication: return 'NATS refused our credentials';
-      default: return `${err.code}: ${err.message}`;
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function replyError(err: unknown, subject: string, timeoutMs: number): BusReply & { ok: false } {
-  if (err instanceof NatsError) {
-    switch (err.code) {
-      case ErrorCode.NoResponders: return { ok: false, code: 'no_responders', message: `nothing answers on ${subject}` };
-      case ErrorCode.Timeout: return { ok: false, code: 'timeout', message: `no reply on ${subject} within ${timeoutMs} ms` };
-      case ErrorCode.MaxPayloadExceeded: return { ok: false, code: 'too_large', message: 'the request is over the NATS max_payload' };
-      case ErrorCode.ConnectionClosed: case ErrorCode.ConnectionDraining: return { ok: false, code: 'closed', message: 'the NATS connection is closed' };
-      case ErrorCode.Disconnect: return { ok: false, code: 'disconnected', message: 'NATS disconnected during the request' };
-    }
-  }
-  return { ok: false, code: 'failed', message: describeNatsError(err) };
-}
 
 interface NatsSubSpec {
   pattern: string;
@@ -91,10 +84,18 @@ export class NatsBus implements Bus {
   private readonly log?: Logger;
   private connecting?: Promise<void>;
   private wake?: () => void;
+  /** Where answers to this hub's requests arrive: `_INBOX_<root>.…` (docs/nats.md). */
+  private readonly inboxPrefix: string;
+  /** The servers as printed: credentials in URLs redacted. */
+  private readonly shownServers: string;
+  private readonly guard: NatsGuard;
 
   constructor(private readonly opts: NatsBusOptions) {
     this.root = opts.root ?? SUBJECT_ROOT;
     this.log = opts.log;
+    this.shownServers = redactUrls(opts.servers);
+    this.inboxPrefix = `_INBOX_${this.root}`;
+    this.guard = new NatsGuard({ clusterSecret: opts.clusterSecret, recordLimits: opts.recordLimits, drops: opts.drops, log: this.log });
     this.local = new LocalBus({ root: this.root, onHandlerError: (err) => this.log?.warn({ err }, 'bus subscriber failed') });
     this.connecting = this.connectLoop();
   }
@@ -107,7 +108,9 @@ export class NatsBus implements Bus {
       attempts++;
       try {
         const nc = await connect({
-          servers: this.opts.servers.split(',').map((s) => s.trim()),
+          ...natsConnectionOptions(this.opts.servers, this.opts.auth),
+          // Our own inbox prefix, so NATS permissions can keep everyone else off our answers.
+          inboxPrefix: this.inboxPrefix,
           name: this.opts.name ?? 'logwire-hub',
           noEcho: true,
           reconnect: true,
@@ -124,9 +127,11 @@ export class NatsBus implements Bus {
         this.attach(nc, attempts > 1);
         return;
       } catch (err) {
-        const why = describeNatsError(err);
+        let why = describeNatsError(err);
+        const tls = this.opts.auth?.tlsCaFile || this.opts.auth?.tlsCertFile;
+        if (tls && why === 'connection timed out' && !this.opts.auth?.tlsCertFile) why += ' (a NATS server that verifies clients waits for a certificate: --nats-tls-cert/--nats-tls-key)';
         if (attempts === 1 || why !== this.lastError) {
-          this.log?.warn({ nats: this.opts.servers, error: why }, 'NATS is unreachable; the hub runs and stores records, cross-hub fan-out waits; retrying in the background');
+          this.log?.warn({ nats: this.shownServers, error: why }, 'NATS is unreachable; the hub runs and stores records, cross-hub fan-out waits; retrying in the background');
         }
         this.lastError = why;
         await new Promise<void>((r) => {
@@ -161,6 +166,14 @@ export class NatsBus implements Bus {
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
+    try {
+      await this.followStatus(nc);
+    } catch (err) {
+      this.log?.warn({ error: describeNatsError(err) }, 'NATS status stream failed');
+    }
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
     let downSinceMs = Date.now();
     for await (const s of nc.status()) {
       if (this.closed) return;
@@ -200,9 +213,19 @@ export class NatsBus implements Bus {
   private natsSubscribe(spec: NatsSubSpec): void {
     if (!this.nc || spec.sub) return;
     try {
-      spec.sub = this.nc.subscribe(spec.pattern, { callback: (err, msg) => { if (!err && spec.active) spec.onMsg(msg); } });
+      spec.sub = this.nc.subscribe(spec.pattern, { callback: (err, msg) => { if (!err && spec.active) this.guarded(spec, msg); } });
     } catch (err) {
       this.log?.warn({ subject: spec.pattern, error: describeNatsError(err) }, 'NATS subscribe failed');
+    }
+  }
+
+  /** Runs a subscription's handler on one message; nothing it throws reaches nats.js. */
+  private guarded(spec: NatsSubSpec, msg: Msg): void {
+    try {
+      spec.onMsg(msg);
+    } catch (err) {
+      this.guard.drops.message('handler_error', spec.pattern);
+      this.log?.debug({ err, subject: spec.pattern }, 'a bus handler failed on a message from NATS');
     }
   }
 
@@ -236,7 +259,7 @@ export class NatsBus implements Bus {
       const { payloads, skipped } = encodeEnvelopes(this.origin, counter, group, maxBytes);
       if (skipped > 0) this.log?.warn({ subject, skipped }, 'records too large for one NATS message were not fanned out (they are stored)');
       try {
-        for (const p of payloads) this.nc.publish(subject, p);
+        for (const p of payloads) this.nc.publish(subject, p, { headers: this.guard.headersFor(subject, '', p) });
       } catch (err) {
         this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
       }
@@ -247,13 +270,8 @@ export class NatsBus implements Bus {
     const local = this.local.subscribeRecords(pattern, handler);
     const tracker = new LossTracker();
     const remote = this.addNatsSub(pattern, (msg) => {
-      const env = decodeEnvelope(msg.data);
-      if (!env) {
-        this.log?.warn({ subject: msg.subject }, 'ignored a malformed records message on the bus');
-        return;
-      }
-      const lost = tracker.observe(msg.subject, env);
-      handler(env.r, { subject: msg.subject, lost });
+      const got = this.guard.records(msg, pattern, tracker);
+      if (got && (got.records.length > 0 || got.lost > 0)) handler(got.records, { subject: msg.subject, lost: got.lost });
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
@@ -265,7 +283,7 @@ export class NatsBus implements Bus {
     this.local.publish(subject, data);
     if (!this.connected || !this.nc) return;
     try {
-      this.nc.publish(subject, data);
+      this.nc.publish(subject, data, { headers: this.guard.headersFor(subject, '', data) });
     } catch (err) {
       this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
     }
@@ -273,24 +291,38 @@ export class NatsBus implements Bus {
 
   subscribe(subject: string, handler: (data: Uint8Array, subject: string) => void): BusSubscription {
     const local = this.local.subscribe(subject, handler);
-    const remote = this.addNatsSub(subject, (msg) => handler(msg.data, msg.subject));
+    const remote = this.addNatsSub(subject, (msg) => {
+      if (this.guard.authentic(msg.subject, msg.reply ?? '', msg, subject)) handler(msg.data, msg.subject);
+    });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
 
   serve(subject: string, handler: RequestHandler): BusSubscription {
     const local = this.local.serve(subject, handler);
     const remote = this.addNatsSub(subject, (msg) => {
-      void (async () => {
-        try {
-          msg.respond(await handler(msg.data));
-        } catch (err) {
-          const h = headers();
-          h.set(ERROR_HEADER, (err as Error).message ?? String(err));
-          msg.respond(new Uint8Array(0), { headers: h });
-        }
-      })();
+      if (!msg.reply) return this.guard.drops.message('no_reply_subject', subject);
+      if (!this.guard.authentic(msg.subject, msg.reply, msg, subject)) return;
+      void this.answer(msg, msg.reply, handler);
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
+  }
+
+  /** Answers one request; a failed handler is sent back as an error answer. Never rejects. */
+  private async answer(msg: Msg, reply: string, handler: RequestHandler): Promise<void> {
+    let payload: Uint8Array;
+    let h: MsgHdrs | undefined;
+    try {
+      payload = await handler(msg.data);
+    } catch (err) {
+      payload = new TextEncoder().encode((err as Error)?.message ?? String(err));
+      h = headers();
+      h.set(ERROR_HEADER, '1');
+    }
+    try {
+      msg.respond(payload, { headers: this.guard.headersFor(reply, '', payload, h) });
+    } catch (err) {
+      this.log?.warn({ subject: msg.subject, error: describeNatsError(err) }, 'could not answer a request on NATS');
+    }
   }
 
   async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<BusReply> {
@@ -298,10 +330,15 @@ export class NatsBus implements Bus {
     const here = await this.local.request(subject, data, timeoutMs);
     if (here.ok || here.code !== 'no_responders') return here;
     if (!this.connected || !this.nc) return { ok: false, code: 'disconnected', message: `NATS is not connected (${this.lastError ?? 'connecting'})` };
+    // Signed requests name their own inbox: the signature covers it, and the answer's covers it too.
+    const inbox = this.guard.signing ? createInbox(this.inboxPrefix) : '';
     try {
-      const msg = await this.nc.request(subject, data, { timeout: timeoutMs });
-      const failure = msg.headers?.get(ERROR_HEADER);
-      if (failure) return { ok: false, code: 'failed', message: failure };
+      const opts = { timeout: timeoutMs, headers: this.guard.headersFor(subject, inbox, data), ...(inbox ? { noMux: true, reply: inbox } : {}) };
+      const msg = await this.nc.request(subject, data, opts);
+      if (this.guard.signing && !this.guard.authentic(msg.subject, '', msg, subject)) {
+        return { ok: false, code: 'failed', message: `the answer on ${subject} was not signed with this hub's --cluster-secret` };
+      }
+      if (msg.headers?.get(ERROR_HEADER)) return { ok: false, code: 'failed', message: new TextDecoder().decode(msg.data).slice(0, 500) };
       return { ok: true, data: msg.data };
     } catch (err) {
       return replyError(err, subject, timeoutMs);
@@ -324,7 +361,8 @@ export class NatsBus implements Bus {
   status(): BusStatus {
     const s: BusStatus = { ok: this.connected && !this.closed, kind: 'nats', since: this.stateSinceMs, reconnects: this.reconnects };
     if (this.connected && this.nc) s.server = this.nc.getServer();
-    else s.error = this.closed ? 'closed' : `NATS unreachable at ${this.opts.servers}: ${this.lastError ?? 'connecting'}`;
+    else s.error = this.closed ? 'closed' : `NATS unreachable at ${this.shownServers}: ${this.lastError ?? 'connecting'}`;
+    s.signed = this.guard.signing;
     return s;
   }
 

@@ -6,3 +6,4 @@ export * from './time.js';
 export * from './record.js';
 export * from './subjects.js';
 export * from './pattern.js';
+export * from './programs.js';

@@ -1,5 +1,5 @@
 /**
- * GET /stats (SPEC §5): counts kept up to date on write by the store, so a request costs
+ * GET /stats (docs/http-api.md): counts kept up to date on write by the store, so a request costs
  * O(services × severities) regardless of how many records are stored. Severities are listed in
  * canonical order (TRACE..FATAL), services in name order, for stable output.
  */
@@ -42,6 +42,8 @@ export function statsRoutes(meter: IngestRateMeter): QueryRoute[] {
       last_log_per_service: last,
       logs_per_service_severity: perServiceSeverity,
       ingest_rate: meter.rate(),
+      // Forwarding state is hub-wide: shown to tokens that may read every service.
+      ...(call.hub.sinkStatus && call.principal.services === '*' ? { sinks: call.hub.sinkStatus() } : {}),
     });
   };
   return [{ method: 'get', pattern: '/stats', scope: 'read', handler: getStats }];

@@ -4,7 +4,9 @@
  * need to stop the server, uses that server. Every test should also use `uniqueRoot()` as its
  * subject root so tests sharing one server never see each other's messages.
  *
- * A private server can be stopped and restarted on the same port (outage tests). Never mock NATS.
+ * A private server can be stopped and restarted on the same port (outage tests), and can be
+ * given extra nats-server flags (`args`: auth, TLS, a config file, `-m -1` for the monitoring
+ * endpoint whose URL is then `monitorUrl`) and environment (`env`: variables a config file uses). Never mock NATS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +22,8 @@ export interface TestNats {
   port: number;
   /** True when this helper runs the server (stop/restart work). */
   private: boolean;
+  /** The HTTP monitoring endpoint, when started with `-m -1`. */
+  monitorUrl?: string;
   /** Kills the server (SIGKILL): clients see the connection drop. */
   stop(): Promise<void>;
   /** Starts it again on the same port. */
@@ -37,9 +41,9 @@ function missingBinary(): Error {
   return new Error(`nats-server not found at ${NATS_SERVER_BIN}. Install it (Debian/Ubuntu: apt-get install nats-server; or download from https://github.com/nats-io/nats-server/releases) or set NATS_SERVER_BIN, or point NATS_URL at a running server.`);
 }
 
-export async function startNats(opts: { needsRestart?: boolean } = {}): Promise<TestNats> {
+export async function startNats(opts: { needsRestart?: boolean; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TestNats> {
   const shared = process.env.NATS_URL;
-  if (shared && !opts.needsRestart) {
+  if (shared && !opts.needsRestart && !opts.args) {
     const port = Number(new URL(shared.replace(/^nats:/, 'http:')).port || 4222);
     const noop = async () => undefined;
     return { url: shared, port, private: false, stop: async () => { throw new Error('cannot stop a shared NATS_URL server'); }, restart: noop, close: noop, [Symbol.asyncDispose]: noop };
@@ -49,11 +53,12 @@ export async function startNats(opts: { needsRestart?: boolean } = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'logwire-nats-'));
   let proc: ChildProcess | undefined;
   let port = -1;
+  let monitorUrl: string | undefined;
 
   const launch = async (): Promise<void> => {
     for (const f of readdirSync(dir)) rmSync(join(dir, f), { force: true });
     let stderr = '';
-    const p = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '--ports_file_dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '--ports_file_dir', dir, ...(opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
     p.stderr!.on('data', (d) => { stderr += d; });
     proc = p;
     const exited = new Promise<never>((_, reject) => p.once('exit', (code) => reject(new Error(`nats-server exited with ${code}: ${stderr}`))));
@@ -62,12 +67,13 @@ export async function startNats(opts: { needsRestart?: boolean } = {}): Promise<
       waitFor(() => {
         const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
         if (!f) return undefined;
-        const ports = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats?: string[] };
+        const ports = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats?: string[]; monitoring?: string[] };
+        monitorUrl = ports.monitoring?.[0];
         return ports.nats?.[0];
       }, { timeoutMs: 10_000, intervalMs: 10, what: 'nats-server ports file' }),
       exited,
     ]);
-    port = Number(new URL(url.replace(/^nats:/, 'http:')).port);
+    port = Number(new URL(url.replace(/^(nats|tls):/, 'http:')).port);
   };
 
   const stop = async (): Promise<void> => {
@@ -87,6 +93,7 @@ export async function startNats(opts: { needsRestart?: boolean } = {}): Promise<
   return {
     get url() { return `nats://127.0.0.1:${port}`; },
     get port() { return port; },
+    get monitorUrl() { return monitorUrl; },
     private: true,
     stop,
     restart: launch,

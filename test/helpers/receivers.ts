@@ -13,12 +13,14 @@ export function startReceiverHub(config: HubConfigInput = {}): Promise<TestHub> 
   return startTestHub({ tokens: [{ token: RECEIVER_TOKEN, name: 'agent', scopes: ['ingest', 'read', 'admin'], services: '*' }], config });
 }
 
-/** GET /logs (oldest first) with the given filters. */
+/** GET /logs with the given filters, sorted by event time. */
 export async function getLogs(hub: TestHub, params: Record<string, string> = {}): Promise<JsonRecord[]> {
   const q = new URLSearchParams({ order: 'asc', limit: '10000', ...params });
   const res = await fetch(`${hub.url}/logs?${q}`, { headers: { authorization: `Bearer ${RECEIVER_TOKEN}` } });
   if (res.status !== 200) throw new Error(`GET /logs answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { logs: JsonRecord[] }).logs;
+  const logs = ((await res.json()) as { logs: JsonRecord[] }).logs;
+  // Requests sent concurrently may be stored in either order: compare by event time.
+  return logs.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }
 
 /** Waits until GET /logs returns at least `count` records for the filters; returns them. */
@@ -44,4 +46,15 @@ export async function metricValue(hub: TestHub, name: string, labels: Record<str
     if (want.every((w) => labelPart.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
+}
+
+/**
+ * Waits until a /metrics sample reaches `atLeast` and returns it (a request's counters are
+ * bumped just after its records become visible, so a read right after may be early).
+ */
+export function waitForMetric(hub: TestHub, name: string, labels: Record<string, string>, atLeast: number): Promise<number> {
+  return waitFor(async () => {
+    const v = await metricValue(hub, name, labels);
+    return v >= atLeast ? v : undefined;
+  }, { what: `${name}${JSON.stringify(labels)} >= ${atLeast}` }).catch(() => metricValue(hub, name, labels));
 }

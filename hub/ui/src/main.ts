@@ -61,6 +61,13 @@ function startApp(token: string): void {
   );
 
   const openRecord = (r: LogRecord): void => detail.open(r);
+  // The live socket would not open: sign out only if the hub refuses the token (not when it is down).
+  const checkAuth = async (): Promise<boolean> => {
+    const r = await checkToken(token);
+    if (r.ok || !r.refused) return true;
+    signOut(r.message);
+    return false;
+  };
   function mount(): void {
     mounted?.close();
     filters.set(state.filters);
@@ -68,7 +75,7 @@ function startApp(token: string): void {
     tabs.history.setAttribute('aria-pressed', String(state.view === 'history'));
     document.title = `logwire — ${state.view}`;
     if (state.view === 'live') {
-      const live = createLiveView({ params: filterParams(state.filters), token, openRecord, checkAuth: async () => (await checkToken(token)).ok || (signOut('The hub no longer accepts your token. Sign in again.'), false) });
+      const live = createLiveView({ params: filterParams(state.filters), token, openRecord, checkAuth });
       mounted = { root: live.root, close: live.close, live };
     } else {
       mounted = createHistoryView({ api, state, navigate, openRecord });

@@ -19,7 +19,8 @@ export function forgetToken(): void {
   sessionStorage.removeItem(KEY);
 }
 
-export type TokenCheck = { ok: true } | { ok: false; message: string };
+/** `refused`: the hub said no (401/403), rather than could not be asked. */
+export type TokenCheck = { ok: true } | { ok: false; refused: boolean; message: string };
 
 /** Asks the hub whether `token` may read: GET /stats with it. */
 export async function checkToken(token: string): Promise<TokenCheck> {
@@ -27,12 +28,12 @@ export async function checkToken(token: string): Promise<TokenCheck> {
   try {
     res = await fetch('/stats', { headers: { authorization: `Bearer ${token}` } });
   } catch (err) {
-    return { ok: false, message: `Could not reach the hub (${(err as Error).message}). Is it running?` };
+    return { ok: false, refused: false, message: `Could not reach the hub (${(err as Error).message}). Is it running?` };
   }
   if (res.ok) return { ok: true };
-  if (res.status === 401) return { ok: false, message: 'The hub did not accept that token: it is wrong or unknown. Check it and try again.' };
-  if (res.status === 403) return { ok: false, message: 'That token is valid but may not read logs (it lacks the "read" scope). Use a token with read access.' };
-  return { ok: false, message: `The hub answered ${res.status} while checking the token; try again in a moment.` };
+  if (res.status === 401) return { ok: false, refused: true, message: 'The hub did not accept that token: it is wrong or unknown. Check it and try again.' };
+  if (res.status === 403) return { ok: false, refused: true, message: 'That token is valid but may not read logs (it lacks the "read" scope). Use a token with read access.' };
+  return { ok: false, refused: false, message: `The hub answered ${res.status} while checking the token; try again in a moment.` };
 }
 
 /** Shows the sign-in form in `root`; resolves with a token the hub accepted. */

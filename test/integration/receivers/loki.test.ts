@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import pino from 'pino';
 import { pinoLoki } from 'pino-loki';
 import type { TestHub } from '../../helpers/hub.js';
-import { RECEIVER_TOKEN, eventTime, getLogs, metricValue, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
+import { RECEIVER_TOKEN, eventTime, getLogs, waitForMetric, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
 
 let hub: TestHub;
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe('loki receiver', () => {
       if (json) expect(logs[0].fields).toMatchObject({ requestId: 'r-17' });
       expect(logs[0].fields).not.toHaveProperty('level');
       expect(logs[0].fields).not.toHaveProperty('app');
-      expect(await metricValue(hub, 'logwire_receiver_stored_records_total', { protocol: 'loki' })).toBe(2);
+      expect(await waitForMetric(hub, 'logwire_receiver_stored_records_total', { protocol: 'loki' }, 2)).toBe(2);
     });
   }
 
@@ -84,6 +84,6 @@ describe('loki receiver', () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/^2 of 3 entries refused \(invalid_timestamp: 2\)/);
     expect((await getLogs(hub, { service: 'p' })).map((l) => l.message)).toEqual(['good']);
-    expect(await metricValue(hub, 'logwire_receiver_rejected_records_total', { protocol: 'loki', reason: 'invalid_timestamp' })).toBe(2);
+    expect(await waitForMetric(hub, 'logwire_receiver_rejected_records_total', { protocol: 'loki', reason: 'invalid_timestamp' }, 2)).toBe(2);
   });
 });

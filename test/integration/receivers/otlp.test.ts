@@ -7,7 +7,7 @@ import { OTLPLogExporter as HttpProtoExporter } from '@opentelemetry/exporter-lo
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { TestHub } from '../../helpers/hub.js';
-import { RECEIVER_TOKEN, eventTime, getLogs, metricValue, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
+import { RECEIVER_TOKEN, eventTime, getLogs, waitForMetric, startReceiverHub, waitForLogs } from '../../helpers/receivers.js';
 
 let hub: TestHub;
 afterEach(async () => {
@@ -51,7 +51,7 @@ describe('otlp receiver', () => {
       // severityNumber 18 (ERROR2) without text; a map body is stored as its JSON text.
       expect(logs[1]).toMatchObject({ timestamp: new Date(t.getTime() + 7).toISOString(), severity: 'ERROR' });
       expect(JSON.parse(logs[1].message)).toEqual({ code: 'E1', retry: false });
-      expect(await metricValue(hub, 'logwire_receiver_stored_records_total', { protocol: 'otlp' })).toBe(2);
+      expect(await waitForMetric(hub, 'logwire_receiver_stored_records_total', { protocol: 'otlp' }, 2)).toBe(2);
     });
   }
 

@@ -56,6 +56,20 @@ describe('parse', () => {
     expect(parseJsonLine('{not json', opts, NOW)).toBeUndefined();
   });
 
+  it('parse - epoch times by magnitude (s, ms, µs, ns); a time the hub would refuse becomes the read time, kept in fields', () => {
+    const at = Date.UTC(2024, 4, 1, 10, 0, 0);
+    for (const t of [at / 1000, at, at * 1000, `${at}000000`, at * 1e6]) {
+      expect(parseJsonLine(`{"time":${typeof t === 'string' ? t : t},"msg":"m"}`, opts, NOW)?.ts, String(t)).toBe(at);
+    }
+    // zerolog/zap style nanoseconds as a string
+    expect(parseJsonLine(`{"ts":"${at}000000","msg":"m"}`, opts, NOW)?.ts).toBe(at);
+    const ahead = parseJsonLine('{"time":"2999-01-01T00:00:00Z","msg":"m"}', opts, NOW)!;
+    expect(ahead.ts).toBe(NOW);
+    expect(ahead.fields).toEqual({ time: '2999-01-01T00:00:00Z' });
+    expect(parseJsonLine('{"time":-5,"msg":"m"}', opts, NOW)!.ts).toBe(NOW);
+    expect(parseAll(['9999-12-31T23:59:59Z INFO far future'])[0].rec.ts).toBe(NOW);
+  });
+
   it('parse - multiline: stack trace lines join the record before, offsets cover the last line', () => {
     const lines = ['2024-05-01T10:00:00Z ERROR failed', '\tat a.b(C.java:1)', 'Caused by: x', '\t... 3 more', '2024-05-01T10:00:01Z INFO next'];
     const out = parseAll(lines);
