@@ -8,6 +8,10 @@ import type { Principal } from '../auth/tokens.js';
 import { scopeFilter } from '../filter/scope.js';
 import { dict } from '../store/counters.js';
 import type { Store, StoreStats } from '../store/types.js';
+import type { RecordFilter } from '../filter/filter.js';
+
+/** Store methods whose first argument is a record filter (types.ts). */
+const FILTER_FIRST: ReadonlySet<string> = new Set<keyof Store>(['query', 'volume', 'volumeExtent']);
 
 export function scopedContext(ctx: HubContext, principal: Principal): HubContext {
   const services = principal.services;
@@ -18,8 +22,11 @@ export function scopedContext(ctx: HubContext, principal: Principal): HubContext
     get(target, prop) {
       if (prop === 'stats') return () => scopeStats(target.stats(), allowed);
       if (prop === 'hosts') return () => target.hosts(allowed);
-      if (prop === 'query') return (f: Parameters<Store['query']>[0], o: Parameters<Store['query']>[1]) => target.query(scopeFilter(f, services), o);
       const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof prop === 'string' && FILTER_FIRST.has(prop)) {
+        const fn = v as (f: RecordFilter, ...rest: unknown[]) => unknown;
+        return (f: RecordFilter, ...rest: unknown[]) => fn.call(target, scopeFilter(f, services), ...rest);
+      }
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });

@@ -53,6 +53,9 @@ describe('query token scope', () => {
     expect(stats.logs_per_service).toEqual({ payments: 1 });
     expect(stats.logs_per_severity).toEqual({ ERROR: 1 });
     expect(Object.keys(stats.last_log_per_service)).toEqual(['payments']);
+    const volume = (await get('/logs/volume?from=2000-01-01&step=1d')).body;
+    const counted = volume.buckets.reduce((n: number, b: { counts: Record<string, number> }) => n + Object.values(b.counts).reduce((a, c) => a + c, 0), 0);
+    expect(counted).toBe(1);
     const hosts = (await get('/hosts')).body.data.map((h: { host: string }) => h.host);
     expect(hosts).toEqual(['shared-host']);
     expect((await get('/hosts/auth-only-host')).status).toBe(404);
