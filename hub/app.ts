@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { adminRegistry, ensureAdminToken, loadTokensFile, type TokenRegistry } from './auth/tokens.js';
 import { openStore } from './store/store.js';
+import { lockDataDir } from './data-lock.js';
 import { startRetention } from './store/retention.js';
 import { localHistory } from './query/local-history.js';
 import { registerHealthRoutes } from './health.js';
@@ -60,8 +61,22 @@ function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.
 }
 
 export async function startHub(config: Readonly<HubConfig>, opts: StartOptions = {}): Promise<Hub> {
-  const log = opts.log ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
+  // One hub per data directory (data-lock.ts): before anything reads or writes there.
+  const lock = lockDataDir(config.dataDir);
+  let hub: Hub;
+  try {
+    hub = await startLocked(config, opts);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const close = hub.close;
+  return { ...hub, close: () => close().finally(() => lock.release()) };
+}
+
+async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Promise<Hub> {
+  const log = opts.log ?? createLogger(config.logLevel);
   const { tokens, adminTokenPath } = loadTokens(config);
   // 1. Store: everything below depends on it (hub/store/, docs/storage.md).
   const store = await openStore({ dir: config.dataDir, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });

@@ -81,7 +81,7 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
     bodyPromise.catch(() => undefined);
     void (async () => {
       try {
-        const principal = authenticate(ctx.tokens, info.authorization, info.query.get('token'), 'ingest');
+        const principal = authenticate(ctx.tokens, info.authorization, null, 'ingest');
         const body = await bodyPromise;
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
         const records = parseBody(info.contentType, body).map(applyPostAliases);

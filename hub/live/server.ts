@@ -21,6 +21,7 @@ import { upgradeAuthenticated } from '../http/upgrade.js';
 import { CloseCode } from '../protocol/frames.js';
 import { logSubjectsFor } from '../protocol/subjects.js';
 import { parseFilter, type RecordFilter } from '../filter/filter.js';
+import { scopeFilter } from '../filter/scope.js';
 import type { TailFormat } from './encode.js';
 import { TailRouter } from './router.js';
 import { replayThenLive } from './replay.js';
@@ -64,7 +65,7 @@ export interface LiveTail {
 
 const MAX_AFTER_CHARS = 128;
 
-function parseTailQuery(query: URLSearchParams, root: string): TailUserData {
+function parseTailQuery(query: URLSearchParams, root: string, services: readonly string[] | '*'): TailUserData {
   const parsed = parseFilter((name) => query.getAll(name));
   if (!parsed.ok) return { error: `${parsed.param}: ${parsed.message}`, format: 'json', patterns: [] };
   const format = (query.get('format') ?? 'json').toLowerCase();
@@ -73,7 +74,7 @@ function parseTailQuery(query: URLSearchParams, root: string): TailUserData {
   if (after !== undefined && (after === '' || after.length > MAX_AFTER_CHARS || !isValidId(after))) {
     return { error: 'after: is not a record id; pass the id of the last record you received', format, patterns: [] };
   }
-  const f = parsed.filter;
+  const f = scopeFilter(parsed.filter, services); // a token bound to services sees only those (SPEC §6)
   const patterns = logSubjectsFor(f.services ? [...f.services] : undefined, f.severities ? [...f.severities] : undefined, root);
   return { filter: f, format, after, patterns };
 }
@@ -139,7 +140,7 @@ export function createLiveTail(ctx: HubContext, bus: Bus, opts: LiveTailOptions 
       idleTimeout: 120,
       sendPingsAutomatically: true,
       upgrade(res, req, context) {
-        upgradeAuthenticated(res, req, context, ctx.tokens, 'read', (_principal, query) => parseTailQuery(query, bus.root));
+        upgradeAuthenticated(res, req, context, ctx.tokens, 'read', (principal, query) => parseTailQuery(query, bus.root, principal.services));
       },
       open(ws) {
         const ud = ws.getUserData();

@@ -11,6 +11,7 @@ import { toHubError } from '../errors.js';
 import type { Aborted, RequestInfo } from '../http/request.js';
 import { readRequest, watchAborted } from '../http/request.js';
 import { send, sendError, sendJson } from '../http/respond.js';
+import { scopedContext } from './scoped-context.js';
 
 /** What a handler gets: the copied request, the live response, and helpers bound to both. */
 export interface QueryCall {
@@ -60,13 +61,14 @@ export function runRoute(ctx: HubContext, route: QueryRoute, res: HttpResponse, 
   };
   let principal: Principal;
   try {
-    principal = authenticate(ctx.tokens, req.authorization, req.query.get('token'), route.scope);
+    // The token travels in Authorization only: `token=` is for the live-tail WebSocket (SPEC §6).
+    principal = authenticate(ctx.tokens, req.authorization, null, route.scope);
   } catch (err) {
     fail(err);
     return;
   }
   const call: QueryCall = {
-    hub: ctx,
+    hub: scopedContext(ctx, principal),
     res,
     req,
     aborted,

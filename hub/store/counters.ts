@@ -38,12 +38,13 @@ export class Aggregates {
     return cloneStats(out);
   }
 
-  hosts(): HostSummary[] {
+  /** With `services`, only those services' streams count (token scoping; not cached). */
+  hosts(services?: ReadonlySet<string>): HostSummary[] {
     const v = this.streams.version;
-    if (this.hostsCache?.version === v) return structuredClone(this.hostsCache.value);
+    if (!services && this.hostsCache?.version === v) return structuredClone(this.hostsCache.value);
     const byHost = new Map<string, { count: number; lastTs: number; files: Map<string, { count: number; lastTs: number }> }>();
     for (const s of this.streams.all()) {
-      if (s.n <= 0 || s.host === undefined) continue;
+      if (s.n <= 0 || s.host === undefined || (services && !services.has(s.service))) continue;
       let h = byHost.get(s.host);
       if (!h) byHost.set(s.host, (h = { count: 0, lastTs: -Infinity, files: new Map() }));
       h.count += s.n;
@@ -63,6 +64,7 @@ export class Aggregates {
         lastTs: h.lastTs,
         files: [...h.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([file, f]) => ({ file, count: f.count, lastTs: f.lastTs })),
       }));
+    if (services) return out;
     this.hostsCache = { version: v, value: out };
     return structuredClone(out);
   }

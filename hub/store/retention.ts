@@ -1,7 +1,7 @@
 /**
  * Background retention: `--retention 7d` (delete records whose EVENT time is older than the
  * maximum age) and `--max-disk 10GB` (while the store's in-use pages exceed the cap, delete the
- * oldest records by event time, roughly the overshoot plus 5% per round). Runs once shortly after
+ * oldest received records, roughly the overshoot plus 5% per round; see enforceDiskCap). Runs once shortly after
  * start, then every `intervalMs`; never two runs at once. Deletion itself is chunked into small
  * transactions (delete.ts) so ingest keeps flowing.
  */
@@ -83,14 +83,16 @@ async function enforceDiskCap(store: Store, maxBytes: number): Promise<number> {
     if (used <= maxBytes || total === 0) break;
     const fraction = Math.min(1, (used - maxBytes) / used + 0.05);
     const k = Math.max(1, Math.ceil(total * fraction));
-    // Records come back in receive order, which tracks event time closely; the cutoff is the newest
-    // event time among the k oldest received, so at least those k go.
+    // The k oldest RECEIVED records set the cutoff: the newest of their times, each taken as its
+    // event time but never later than its receive time. A record dated years ahead thus cannot
+    // drag the cutoff past everything (it once wiped a whole store); roughly the overshoot goes.
     let cutoff = -Infinity;
-    for (const r of store.query({}, { order: 'asc', limit: k })) if (r.ts > cutoff) cutoff = r.ts;
+    for (const r of store.query({}, { order: 'asc', limit: k })) cutoff = Math.max(cutoff, Math.min(r.ts, r.rts));
     if (!Number.isFinite(cutoff)) break;
     const n = await store.deleteBefore(cutoff + 1);
     deleted += n;
-    if (n === 0) break;
+    // Space that a deletion did not give back (pages still held) is not a reason to delete more.
+    if (n === 0 || store.diskBytes() >= used) break;
   }
   return deleted;
 }

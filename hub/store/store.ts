@@ -267,8 +267,8 @@ class LmdbStore implements Store {
     return this.aggregates.stats();
   }
 
-  hosts(): HostSummary[] {
-    return this.aggregates.hosts();
+  hosts(services?: ReadonlySet<string>): HostSummary[] {
+    return this.aggregates.hosts(services);
   }
 
   deleteBefore(tsMs: number): Promise<number> {

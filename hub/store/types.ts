@@ -91,7 +91,8 @@ export interface Store {
   volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined;
   /** Aggregate counters, O(1): maintained on write. */
   stats(): StoreStats;
-  hosts(): HostSummary[];
+  /** Hosts and their files; with `services`, counted over those services' records only. */
+  hosts(services?: ReadonlySet<string>): HostSummary[];
   /** Deletes records whose event time is before `tsMs`; returns how many. Does not stall ingest. */
   deleteBefore(tsMs: number): Promise<number>;
   /** Bytes used on disk by the store. */

@@ -16,6 +16,25 @@ function runHub(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('hub cli', () => {
+  it('hub cli - a second hub on the same data directory exits at once, naming it and the holder', async () => {
+    dir = tempDir();
+    const first = await spawnHub(['--port', '0', '--data', dir]);
+    proc = first;
+    const t0 = Date.now();
+    const second = runHub(['--port', '0', '--data', dir]);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(second.status).toBe(1);
+    const lines = second.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(dir);
+    expect(lines[0]).toContain(`pid ${first.proc.pid}`);
+    // The first one is untouched and still serves; after a kill -9 its stale lock is taken over.
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    await first.kill();
+    proc = await spawnHub(['--port', '0', '--data', dir]);
+    expect((await fetch(`${proc.url}/health`)).status).toBe(200);
+  });
+
   it('hub cli - bad flags and startup failures print one line and exit 1', async () => {
     dir = tempDir();
     const taken = await spawnHub(['--port', '0', '--data', dir]);
@@ -30,8 +49,9 @@ describe('hub cli', () => {
       [['--prot', '1'], /Unknown argument: prot/],
       [['--port', String(taken.port)], /cannot listen on 127\.0\.0\.1:\d+: the port is in use/],
     ];
+    const other = tempDir(); // the running hub holds `dir` (one hub per data directory)
     for (const [args, want] of cases) {
-      const r = runHub([...args, '--data', dir]);
+      const r = runHub([...args, '--data', other]);
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr, args.join(' ')).toMatch(/^logwire-hub: /);

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHub } from '../../helpers/hub.js';
-import { startQueryHub } from './setup.js';
+import { startQueryHub, TOKENS } from './setup.js';
 
 const run = promisify(execFile);
 let hub: TestHub;
@@ -71,7 +71,15 @@ describe('query/reference', () => {
 
     const stats = await curl('-H', 'Authorization: Token auth-service-token-001', 'http://localhost:5000/stats');
     expect(stats.status).toBe(200);
+    // A token bound to auth-service counts only auth-service, as if no other service existed (§6).
     expect(stats.body).toMatchObject({
+      total: 4,
+      logs_per_service: { 'auth-service': 4 },
+      last_log_per_service: { 'auth-service': '2025-04-01T12:00:05.000Z' },
+    });
+    expect(stats.body.logs_per_service['payment-service']).toBeUndefined();
+    const everything = await curl('-H', `Authorization: Bearer ${TOKENS.admin}`, 'http://localhost:5000/stats');
+    expect(everything.body).toMatchObject({
       total: 5,
       logs_per_service: { 'auth-service': 4, 'payment-service': 1 },
       logs_per_severity: { DEBUG: 1, INFO: 2, WARN: 1, ERROR: 1 },
