@@ -1,6 +1,8 @@
 /**
- * Wiring: start the hub's modules in dependency order (store → auth → bus → routes → listen →
- * retention) and stop them in reverse. Nothing here parses flags or reads process.env.
+ * Wiring: start the hub's modules in dependency order (auth → store → bus + history → sinks →
+ * context → routes → listen → receivers → retention) and stop them in reverse. Each module gets
+ * the narrow things it uses; the context is built once from them and no module rewrites it.
+ * Nothing here parses flags or reads process.env.
  */
 import uWS from 'uWebSockets.js';
 import { mkdirSync } from 'node:fs';
@@ -61,37 +63,37 @@ export async function startHub(config: Readonly<HubConfig>, opts: StartOptions =
   const log = opts.log ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
   const { tokens, adminTokenPath } = loadTokens(config);
-  const store = await openStore({ dir: config.dataDir });
-  const closers: Array<() => void | Promise<void>> = [];
+  // 1. Store: everything below depends on it (hub/store/, docs/storage.md).
+  const store = await openStore({ dir: config.dataDir, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });
+  const metrics = createMetrics();
+  const limits = { ...DEFAULT_LIMITS, maxMessageBytes: config.maxMessageBytes };
 
+  // 2. Bus and history (hub/live/fanout.ts): NATS or in-process; cluster-wide history with NATS.
+  const fanout = openFanout({ config, hubId: store.hubId, limits, metrics, log, local: localHistory(store) }, opts.fanout);
+
+  // 3. Forwarding (hub/sinks/): each sink reads the store after its own cursor; stored records wake them.
+  const sinks = config.sinks.length > 0 ? openSinks(config.sinks, { store, log, registry: metrics.registry }) : undefined;
+
+  // 4. The context every route module reads; built once, never rewritten.
+  const closers: Array<() => void | Promise<void>> = [fanout.close];
   const ctx: HubContext = {
     config,
     log,
-    metrics: createMetrics(),
+    metrics,
     store,
     tokens,
-    limits: { ...DEFAULT_LIMITS, maxMessageBytes: config.maxMessageBytes },
-    onStored: () => undefined,
-    history: localHistory(store),
+    limits,
+    onStored: (records) => {
+      fanout.publish(records);
+      sinks?.notify();
+    },
+    history: fanout.history,
     onClose: (fn) => closers.push(fn),
-    healthChecks: new Map(),
+    sinkStatus: sinks ? () => sinks.status() : undefined,
+    healthChecks: new Map([['bus', fanout.health]]),
   };
 
-  // Live fan-out (hub/live/fanout.ts): bus (NATS or in-process) → ctx.onStored; cluster-wide
-  // ctx.history with NATS; /health "bus"; /v1/tail. Closed through ctx.onClose, after ingest.
-  const fanout = openFanout(ctx, opts.fanout);
-
-  // Forwarding (hub/sinks/): each sink reads the store after its own cursor; stored records wake them.
-  const sinks = config.sinks.length > 0 ? openSinks(config.sinks, { store, log, registry: ctx.metrics.registry }) : undefined;
-  if (sinks) {
-    const publish = ctx.onStored;
-    ctx.onStored = (records) => {
-      publish(records);
-      sinks.notify();
-    };
-    ctx.sinkStatus = () => sinks.status();
-  }
-
+  // 5. Routes.
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   registerIngestRoutes(app, ctx);

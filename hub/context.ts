@@ -20,7 +20,7 @@ export interface HubContext {
   limits: ValidationLimits;
   /**
    * Called with each group of records right after they are durably stored (from any ingest
-   * path). The bus/live layer hooks in here to fan records out.
+   * path): app.ts sends them to the bus (live tails, other hubs) and wakes the sinks.
    */
   onStored: (records: WireRecord[]) => void;
   /** History queries (GET /logs, tail `after=`): local store, or merged across hubs. */
@@ -39,14 +39,18 @@ export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;
 export interface HistoryQuery {
   filter: import('./filter/filter.js').RecordFilter;
   order: 'asc' | 'desc';
+  /** `event`: by (timestamp, id), as GET /logs answers; `receive` (default): by id, as tails replay. */
+  by?: 'receive' | 'event';
   /** Exclusive cursor id. */
   after?: string;
+  /** With `by: 'event'` and `after`: the event time of that record (the cursor is (ts, id)). */
+  afterTs?: number;
   limit: number;
 }
 
 /**
  * Where history queries are answered. On one hub: the local store. With NATS: this hub's store
- * merged (by id) with every other hub's answer.
+ * merged (in the query's order) with every other hub's answer.
  */
 export interface History {
   query(q: HistoryQuery): Promise<WireRecord[]>;

@@ -1,15 +1,20 @@
 /**
  * The hub's second half, wired in one place: the bus (NATS with `--nats`, else in-process), the
- * cluster-wide history (with NATS), and the `/v1/tail` route. `openFanout(ctx)` hooks itself into
- * the context:
- * - `ctx.onStored` publishes every committed group on the bus (after the commit, never before);
- * - `ctx.history` becomes cluster-wide when NATS is configured (this hub's store merged by id
- *   with every other hub's answer);
- * - `ctx.healthChecks.bus` reports the bus state for /health (`ok: false` while NATS is down;
- *   not a 503: ingest and storage go on);
- * - `ctx.onClose` closes tails, then the cluster history, then the bus.
+ * cluster-wide history (with NATS), and the `/v1/tail` route. `openFanout` takes the narrow things
+ * it needs and hands back what app.ts wires into the context; it changes nothing it was given:
+ * - `publish(records)` puts every committed group on the bus (app.ts calls it after the commit);
+ * - `history` is cluster-wide when NATS is configured (this hub's store merged by id with every
+ *   other hub's answer), else the local history it was given;
+ * - `health()` reports the bus state for /health (`ok: false` while NATS is down; not a 503:
+ *   ingest and storage go on);
+ * - `close()` closes tails, then the cluster history, then the bus.
  */
-import type { HubContext, RouteModule } from '../context.js';
+import type { History, RouteModule } from '../context.js';
+import type { HubConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { HubMetrics } from '../metrics.js';
+import type { ValidationLimits } from '../protocol/record.js';
+import type { WireRecord } from '../protocol/frames.js';
 import type { Bus } from '../bus/bus.js';
 import { openLocalBus } from '../bus/local-bus.js';
 import { openNatsBus } from '../bus/nats-bus.js';
@@ -26,54 +31,73 @@ export interface FanoutOptions {
   clusterBudgets?: Pick<ClusterHistoryOptions, 'maxPeerAnswerBytes' | 'maxQueryPeerBytes' | 'maxHeldPeerBytes' | 'maxPeers'>;
 }
 
+/** What the fan-out needs from the hub. */
+export interface FanoutDeps {
+  config: Pick<HubConfig, 'natsUrl' | 'natsAuth' | 'clusterSecret'>;
+  hubId: string;
+  limits: ValidationLimits;
+  metrics: HubMetrics;
+  log: Logger;
+  /** This hub's own history (the store). */
+  local: History;
+}
+
 export interface Fanout {
   bus: Bus;
-  live: LiveTail;
   cluster?: ClusterHistory;
+  /** History for GET /logs and tail replays: cluster-wide with NATS, else `local`. */
+  history: History;
+  /** Publishes a committed group on the bus. */
+  publish(records: WireRecord[]): void;
+  /** The bus section of /health. */
+  health(): { ok: boolean; [k: string]: unknown };
+  /** Registers `/v1/tail` (the live tail is created here, with the finished context). */
   route: RouteModule;
   close(): Promise<void>;
 }
 
-export function openFanout(ctx: HubContext, opts: FanoutOptions = {}): Fanout {
-  const log = ctx.log.child({ mod: 'bus' });
-  const { metrics, config } = ctx;
+export function openFanout(deps: FanoutDeps, opts: FanoutOptions = {}): Fanout {
+  const log = deps.log.child({ mod: 'bus' });
+  const { metrics, config } = deps;
   // What NATS sends that the hub refuses is counted (docs/nats.md "What is counted").
   const drops = {
     message: (reason: string, n: number) => metrics.busDroppedMessages.inc({ reason }, n),
     record: (reason: string, n: number) => metrics.busDroppedRecords.inc({ reason }, n),
   };
   const bus: Bus = config.natsUrl
-    ? openNatsBus({ servers: config.natsUrl, auth: config.natsAuth, clusterSecret: config.clusterSecret, recordLimits: ctx.limits, drops, root: opts.subjectRoot, name: `logwire-hub ${ctx.store.hubId}`, log })
+    ? openNatsBus({ servers: config.natsUrl, auth: config.natsAuth, clusterSecret: config.clusterSecret, recordLimits: deps.limits, drops, root: opts.subjectRoot, name: `logwire-hub ${deps.hubId}`, log })
     : openLocalBus({ root: opts.subjectRoot, onHandlerError: (err) => log.warn({ err }, 'bus subscriber failed') });
 
-  ctx.metrics.busConnected.set(bus.status().ok ? 1 : 0);
-  bus.onEvent((e) => ctx.metrics.busConnected.set(e.type === 'disconnected' ? 0 : 1));
-  ctx.onStored = (records) => {
+  metrics.busConnected.set(bus.status().ok ? 1 : 0);
+  bus.onEvent((e) => metrics.busConnected.set(e.type === 'disconnected' ? 0 : 1));
+  const publish = (records: WireRecord[]): void => {
     bus.publishRecords(records);
-    ctx.metrics.busPublished.inc(records.length);
+    metrics.busPublished.inc(records.length);
   };
 
   let cluster: ClusterHistory | undefined;
   if (bus.kind === 'nats') {
     cluster = openClusterHistory({
-      bus, local: ctx.history, hubId: ctx.store.hubId, announceIntervalMs: opts.announceIntervalMs, recordLimits: ctx.limits, drops,
+      bus, local: deps.local, hubId: deps.hubId, announceIntervalMs: opts.announceIntervalMs, recordLimits: deps.limits, drops,
       onAnswerCut: (reason) => metrics.clusterAnswersCut.inc({ reason }), log, ...opts.clusterBudgets,
     });
-    ctx.history = cluster;
   }
   const c = cluster;
-  ctx.healthChecks.set('bus', () => (c ? { ...bus.status(), peers: c.peers() } : bus.status()));
+  const health = () => (c ? { ...bus.status(), peers: c.peers() } : bus.status());
 
-  const live = createLiveTail(ctx, bus, opts.liveTail);
+  let live: LiveTail | undefined;
+  const route: RouteModule = (app, ctx) => {
+    live = createLiveTail(ctx, bus, opts.liveTail);
+    live.route(app, ctx);
+  };
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await live.close();
+      await live?.close();
       await cluster?.close();
       await bus.close();
     })();
     return closing;
   };
-  ctx.onClose(close);
-  return { bus, live, cluster, route: live.route, close };
+  return { bus, cluster, history: cluster ?? deps.local, publish, health, route, close };
 }
