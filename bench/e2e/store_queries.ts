@@ -59,7 +59,10 @@ async function build(store: Store, count: number): Promise<{ bytes: number; seco
     });
     await Promise.all(appenders);
   }
+  // The indexer's worker is unref'd: keep this process alive while it catches up.
+  const keepAlive = setInterval(() => undefined, 1000);
   await store.indexed();
+  clearInterval(keepAlive);
   return { bytes, seconds: (performance.now() - t0) / 1000 };
 }
 

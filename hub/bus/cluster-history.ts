@@ -1,8 +1,8 @@
 /**
  * Cluster-wide history (SPEC §7): every hub announces itself on `<root>.hubs.announce` and
  * answers history queries for its own store on `<root>.history.<hub id>`; a query on any hub
- * asks each known peer, merges the answers with its own in the query's order — by (timestamp, id)
- * for event-time listings, by id for receive order — and keeps `limit`.
+ * asks each known peer, merges the answers with its own in the query's order (by (timestamp, id)
+ * for event-time listings, by id for receive order), and keeps `limit`.
  *
  * Invariants:
  * - Each peer is paged until it has given `limit` records or says it has no more, so the merged
@@ -245,7 +245,8 @@ export class ClusterHistory implements History {
 
 /**
  * Merges the hubs' answers (each already in the query's order) into the first `limit`, dropping
- * repeats: a linear k-way merge, so a big cluster answer costs no sort on the event loop.
+ * repeats: a linear k-way merge — by (timestamp, id) for event-time listings, by id for receive
+ * order — so a big cluster answer costs no sort on the event loop.
  */
 export function mergeParts(parts: WireRecord[][], q: HistoryQuery): WireRecord[] {
   const byId = (a: WireRecord, b: WireRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -1,8 +1,7 @@
 /**
  * Wire format of cluster history requests and replies (MessagePack via the shared codec).
  *
- *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', after?: id, afterTs?: ms, limit: n, maxBytes: n }
- *            (by absent = receive order, as before event-time listings existed)
+ *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', afterTs?: ms (by event: cursor (afterTs, after)), after?: id, limit: n, maxBytes: n }
  *   reply    { records: WireRecord[], more: boolean }
  *
  * The filter travels as the filter the asking hub already parsed (absolute times, label sets,
@@ -100,7 +99,7 @@ export function decodeRequest(bytes: Uint8Array): HistoryRequest | undefined {
   if (!Number.isSafeInteger(v.limit) || v.limit! < 1 || !Number.isSafeInteger(v.maxBytes) || v.maxBytes! < 1) return undefined;
   if (v.after !== undefined && (typeof v.after !== 'string' || v.after.length > MAX_CURSOR_CHARS)) return undefined;
   if (v.by !== undefined && v.by !== 'event' && v.by !== 'receive') return undefined;
-  if (v.afterTs !== undefined && !Number.isFinite(v.afterTs)) return undefined;
+  if (v.afterTs !== undefined && !Number.isSafeInteger(v.afterTs)) return undefined;
   if (v.by === 'event' && v.after !== undefined && v.afterTs === undefined) return undefined;
   return { f: v.f, order: v.order, by: v.by, after: v.after, afterTs: v.afterTs, limit: v.limit!, maxBytes: v.maxBytes! };
 }

@@ -12,6 +12,7 @@
  * Both orders are total (ties in timestamp go by id), so "continue after this record" yields every
  * match exactly once, even while records keep arriving.
  */
+import { isValidId } from '../protocol/ids.js';
 import { badParam } from '../errors.js';
 import { parseTime } from '../protocol/time.js';
 
@@ -102,7 +103,6 @@ export interface Cursor {
 const CURSOR_VERSION = '1';
 const EVENT_CURSOR_VERSION = '2';
 /** Ids are short, URL-safe tokens; anything else in a cursor is a forgery or a truncation. */
-const ID_SHAPE = /^[0-9A-Za-z_-]{1,64}$/;
 
 export function encodeCursor(c: Cursor): string {
   const o = c.order === 'asc' ? 'a' : 'd';
@@ -117,11 +117,11 @@ export function decodeCursor(raw: string): Cursor | undefined {
   const ev = /^2([ad]):(\d{1,16}):(.+)$/.exec(text);
   if (ev) {
     const ts = Number(ev[2]);
-    if (!Number.isSafeInteger(ts) || !ID_SHAPE.test(ev[3])) return undefined;
+    if (!Number.isSafeInteger(ts) || !isValidId(ev[3])) return undefined;
     return { order: ev[1] === 'a' ? 'asc' : 'desc', id: ev[3], by: 'event', ts };
   }
   const m = /^1([ad]):(.+)$/.exec(text);
-  if (!m || !ID_SHAPE.test(m[2])) return undefined;
+  if (!m || !isValidId(m[2])) return undefined;
   return { order: m[1] === 'a' ? 'asc' : 'desc', id: m[2], by: 'receive' };
 }
 
@@ -156,7 +156,7 @@ export function parsePaging(query: URLSearchParams, defOrder: Order): Paging {
   }
   const order = parseOrder(orderRaw, defOrder);
   if (afterRaw !== undefined && afterRaw !== '') {
-    if (!ID_SHAPE.test(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
+    if (!isValidId(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
     return { order, by: 'receive', after: afterRaw };
   }
   return { order, by: 'event' };

@@ -22,42 +22,19 @@
  *   40 bitmap: 2^log2 bits
  */
 import { decode } from '../protocol/codec.js';
-import { epochToMs } from '../protocol/time.js';
+import { nextRawTs, storedBounds, storedTs } from './stored-ts.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Sketch } from './trigram.js';
 import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
 import type { Cursor } from './varint.js';
-import { readVarint, unzigzag, writeVarint, zigzag } from './varint.js';
+import { readVarint, writeVarint, zigzag } from './varint.js';
 import { FLAG_FIELDS, FLAG_TRUNCATED, LogView, encodeLogValue } from './log.js';
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;
 /** Bytes before the bitmap in a chunk meta value. */
 export const META_HEADER_BYTES = 40;
-
-/**
- * Event times as stored. Hubs before the time window (docs/time.md) stored µs and ns epochs as if
- * they were ms; every valid ms time is below 1e14, so a larger value is such a legacy time, read
- * back by magnitude. Chunk metas of those chunks get bounds that cover the corrected times.
- */
-const LEGACY_TS_FROM = 1e14;
-
-function storedTs(ts: number): number {
-  return ts < LEGACY_TS_FROM ? ts : (epochToMs(ts) ?? ts);
-}
-
-/**
- * The next raw time after `prev`, given a zigzag delta of 2^53 or more: only legacy chunks hold
- * one, and there the float lost the zigzag's sign bit. Take the sign that lands nearer `prev`.
- */
-function legacyStep(prev: number, z: number): number {
-  const up = prev + z / 2;
-  const down = prev - z / 2;
-  if (down < 0) return up;
-  const p = storedTs(prev);
-  return Math.abs(storedTs(up) - p) <= Math.abs(storedTs(down) - p) ? up : down;
-}
 
 const SCRATCH_KEEP_BYTES = 1 << 20;
 let scratch = Buffer.allocUnsafe(SCRATCH_KEEP_BYTES);
@@ -189,8 +166,7 @@ export class ChunkView {
     let ts = 0;
     for (let i = 0; i < n; i++) {
       off += readVarint(buf, c);
-      const z = readVarint(buf, c);
-      ts = z < 2 ** 53 ? ts + unzigzag(z) : legacyStep(ts, z);
+      ts = nextRawTs(ts, readVarint(buf, c));
       if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
       const flags = buf[c.pos++];
       const len = readVarint(buf, c);
@@ -290,7 +266,7 @@ export function decodeMeta(v: Uint8Array): ChunkMeta {
   }
   let minTs = b.readDoubleLE(8);
   let maxTs = b.readDoubleLE(16);
-  if (maxTs >= LEGACY_TS_FROM) [minTs, maxTs] = [Math.min(minTs, 1e11), LEGACY_TS_FROM]; // see storedTs
+  [minTs, maxTs] = storedBounds(minTs, maxTs);
   return {
     n: b.readUInt32LE(4),
     minTs,

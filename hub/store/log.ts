@@ -24,7 +24,8 @@ import { decode, encode } from '../protocol/codec.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Cursor } from './varint.js';
-import { readVarint, unzigzag, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+import { readVarint, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+import { nextRawTs, storedTs } from './stored-ts.js';
 
 const LOG_FORMAT = 1;
 /** Bytes before the first record of a log value. */
@@ -122,8 +123,8 @@ export class LogView {
     try {
       for (let i = 0; i < n; i++) {
         this.sids[i] = readVarint(buf, c);
-        ts += unzigzag(readVarint(buf, c));
-        this.ts[i] = ts;
+        ts = nextRawTs(ts, readVarint(buf, c));
+        this.ts[i] = storedTs(ts);
         if (c.pos >= buf.length) throw new RangeError('record runs past the end');
         const flags = (this.flags[i] = buf[c.pos++]);
         const len = readVarint(buf, c);

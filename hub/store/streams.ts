@@ -15,7 +15,7 @@ import { SEVERITIES } from '../protocol/severity.js';
 import type { RecordFilter } from '../filter/filter.js';
 import { matchLabels } from '../filter/filter.js';
 import { StoreCorruptError } from './store-error.js';
-import { epochToMs } from '../protocol/time.js';
+import { storedTs } from './stored-ts.js';
 
 /** A stream and its counters. */
 export interface Stream {
@@ -87,8 +87,8 @@ export class StreamTable {
     this.byId[sid] = s;
     this.nextSid = Math.max(this.nextSid, sid + 1);
     s.n = Number(n) || 0;
-    // Older hubs stored µs/ns epochs as ms (see chunk.ts storedTs).
-    s.lastTs = typeof lastTs !== 'number' ? -Infinity : lastTs >= 1e14 ? (epochToMs(lastTs) ?? lastTs) : lastTs;
+    // Older hubs stored µs/ns epochs as ms (stored-ts.ts).
+    s.lastTs = typeof lastTs === 'number' ? storedTs(lastTs) : -Infinity;
     s.bytes = Number(bytes) || 0;
     s.span = Number(span) || 0;
     return s;

@@ -169,7 +169,11 @@ function sortBatch(batch: Batch, desc: boolean, cursor: TimeCursor | undefined, 
     }
     order.push(i);
   }
-  order.sort(desc ? (x, y) => ts[y] - ts[x] || lseqs[y] - lseqs[x] : (x, y) => ts[x] - ts[y] || lseqs[x] - lseqs[y]);
+  // Chunks are in lseq order and usually already in time order: then only reverse (desc) or keep.
+  let sorted = true;
+  for (let k = 1; k < order.length && sorted; k++) sorted = ts[order[k - 1]] <= ts[order[k]];
+  if (!sorted) order.sort((x, y) => ts[x] - ts[y] || lseqs[x] - lseqs[y]);
+  if (desc) order.reverse();
   return order;
 }
 

@@ -82,16 +82,20 @@ describe('query/params', () => {
   });
 
   it('query/params - paging follows the cursor, refuses contradictions', () => {
-    const asc = encodeCursor({ id: 'idA', order: 'asc', by: 'event', ts: 42 });
+    const ID = '0123456789abcdefghijklmn';
+    const IDR = '0123456789abcdefghijklmo';
+    const asc = encodeCursor({ id: ID, order: 'asc', by: 'event', ts: 42 });
     expect(parsePaging(new URLSearchParams(''), 'desc')).toEqual({ order: 'desc', by: 'event' });
     expect(parsePaging(new URLSearchParams('order=asc'), 'desc')).toEqual({ order: 'asc', by: 'event' });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', by: 'event', after: 'idA', afterTs: 42 });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', by: 'event', after: 'idA', afterTs: 42 });
-    const receive = encodeCursor({ id: 'idR', order: 'desc', by: 'receive' });
-    expect(parsePaging(new URLSearchParams(`cursor=${receive}`), 'desc')).toEqual({ order: 'desc', by: 'receive', after: 'idR' });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', by: 'event', after: ID, afterTs: 42 });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', by: 'event', after: ID, afterTs: 42 });
+    const receive = encodeCursor({ id: IDR, order: 'desc', by: 'receive' });
+    expect(parsePaging(new URLSearchParams(`cursor=${receive}`), 'desc')).toEqual({ order: 'desc', by: 'receive', after: IDR });
     expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${asc}&order=desc`), 'desc')).param).toBe('order');
     expect(paramError(() => parsePaging(new URLSearchParams('cursor=garbage'), 'desc')).param).toBe('cursor');
-    expect(parsePaging(new URLSearchParams('after=abc123'), 'desc')).toEqual({ order: 'desc', by: 'receive', after: 'abc123' });
+    expect(parsePaging(new URLSearchParams(`after=${ID}`), 'desc')).toEqual({ order: 'desc', by: 'receive', after: ID });
+    expect(paramError(() => parsePaging(new URLSearchParams('after=abc123'), 'desc')).param).toBe('after');
+    expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${encodeCursor({ id: 'abc', order: 'asc', by: 'receive' })}`), 'desc')).param).toBe('cursor');
     expect(paramError(() => parsePaging(new URLSearchParams('after=a%20b'), 'desc')).param).toBe('after');
     expect(paramError(() => parsePaging(new URLSearchParams(`after=x&cursor=${asc}`), 'desc')).param).toBe('after');
   });
