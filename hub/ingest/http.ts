@@ -89,13 +89,16 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
         if (outcome.stored === 0 && outcome.rejected.length > 0) {
           const first = outcome.rejected[0];
           sendJson(res, aborted, 400, {
-            error: `no record was saved: record ${first.index} was rejected (${first.reason})${outcome.rejected.length > 1 ? ` and ${outcome.rejected.length - 1} more` : ''}`,
+            error: `no record was saved: record ${first.index} was rejected (${first.reason})${outcome.rejectedCount > 1 ? ` and ${outcome.rejectedCount - 1} more` : ''}`,
             code: 'HUB_ERR_BAD_BODY',
             rejected: outcome.rejected,
+            rejected_count: outcome.rejectedCount,
           });
           return;
         }
-        sendJson(res, aborted, 201, { saved: outcome.stored, rejected: outcome.rejected, message: 'Log(s) saved successfully' });
+        const answer: Record<string, unknown> = { saved: outcome.stored, rejected: outcome.rejected, message: 'Log(s) saved successfully' };
+        if (outcome.rejectedCount > outcome.rejected.length) answer.rejected_count = outcome.rejectedCount; // list capped
+        sendJson(res, aborted, 201, answer);
       } catch (err) {
         if (!(err instanceof HubError)) ctx.log.error({ err }, 'POST /logs failed');
         sendError(res, aborted, err);

@@ -92,8 +92,9 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
     storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.dedupeKey!, seq }, conn.host).then(
       (outcome) => {
         conn.inflight--;
-        const ack: HubFrame & { duplicate?: boolean } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
+        const ack: HubFrame & { duplicate?: boolean; rejected_count?: number } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
         if (outcome.duplicate) ack.duplicate = true;
+        if (outcome.rejectedCount > outcome.rejected.length) ack.rejected_count = outcome.rejectedCount; // list capped
         sendFrame(ws, ack);
       },
       (err: unknown) => {

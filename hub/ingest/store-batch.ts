@@ -11,16 +11,27 @@ import type { ReceiverProtocol } from '../receivers/receive.js';
 
 export interface StoreOutcome {
   stored: number;
+  /** The first MAX_REJECTIONS_LISTED rejections; `rejectedCount` has them all. */
   rejected: Rejection[];
+  rejectedCount: number;
   duplicate: boolean;
 }
+
+/**
+ * Rejections listed per batch or body (SPEC §9: capped, plus a count), so a body of a million
+ * non-records answers with a few KB instead of a list as large as the body.
+ */
+export const MAX_REJECTIONS_LISTED = 100;
 
 export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
   if (origin && ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
     // A resend after reconnect: stored before, so ack again without validating or storing.
     ctx.metrics.ingestDuplicateBatches.inc();
-    return { stored: 0, rejected: [], duplicate: true };
+    return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
   }
+  let rejectedCount = 0;
+  // Receivers answer per item in their own protocols (Elasticsearch bulk) and keep the full list.
+  const listLimit = path === 'ws' || path === 'http' ? MAX_REJECTIONS_LISTED : Infinity;
   const valid: ValidRecord[] = [];
   const rejected: Rejection[] = [];
   const vctx = { limits: ctx.limits, services: principal.services, defaultHost, nowMs: Date.now() };
@@ -28,19 +39,19 @@ export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | Receiver
     const v = validateRecord(records[i], vctx);
     if (v.ok) valid.push(v.record);
     else {
-      rejected.push({ index: i, reason: v.reason });
+      if (rejectedCount++ < listLimit) rejected.push({ index: i, reason: v.reason });
       ctx.metrics.ingestRejected.inc({ reason: v.reason });
     }
   }
   const result = await ctx.store.append(valid, origin);
   if (result.duplicate) {
     ctx.metrics.ingestDuplicateBatches.inc();
-    return { stored: 0, rejected: [], duplicate: true };
+    return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
   }
   if (result.records.length > 0) {
     ctx.metrics.ingestRecords.inc({ path }, result.records.length);
     ctx.onStored(result.records);
   }
   ctx.metrics.ingestBatches.inc({ path });
-  return { stored: result.records.length, rejected, duplicate: false };
+  return { stored: result.records.length, rejected, rejectedCount, duplicate: false };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encode } from '../../../hub/protocol/codec.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { connectIngest, handshake } from '../../helpers/ingest-client.js';
 
 let hub: TestHub;
 afterEach(async () => {
@@ -64,6 +65,28 @@ describe('http ingest', () => {
     // What curl -d and minimal clients send for a JSON body still works.
     for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/vnd.api+json']) expect((await post('{"message":"ok"}', type)).status, type).toBe(201);
     expect(messages()).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('http ingest - a 4 MiB MessagePack array of non-records answers a capped rejection list plus a count', async () => {
+    hub = await startTestHub();
+    const n = 4 * 1024 * 1024 - 16; // one byte per element (positive fixints): ~4M rejections
+    const body = Buffer.alloc(n + 5, 0x01);
+    body[0] = 0xdd; // array 32
+    body.writeUInt32BE(n, 1);
+    const res = await post(body, 'application/msgpack');
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text.length).toBeLessThan(20_000);
+    const out = JSON.parse(text);
+    expect(out.rejected).toHaveLength(100);
+    expect(out.rejected_count).toBe(n);
+    const c = await connectIngest(hub.wsUrl, hub.token);
+    await handshake(c, 'junk');
+    c.send({ type: 'batch', seq: 1, records: [...Array(5000).fill(7), { message: 'the one record' }] });
+    const ack = await c.next();
+    expect(ack).toMatchObject({ type: 'ack', seq: 1, stored: 1, rejected_count: 5000 });
+    expect((ack as { rejected: unknown[] }).rejected).toHaveLength(100);
+    c.close();
   });
 
   it('http ingest - hostile nesting is rejected per record, and the hub stays up', async () => {
