@@ -35,6 +35,13 @@ export class AckCommitter {
   private toRelease: SpoolEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastPruneMs = 0;
+  private frozen = false;
+
+  /** No checkpoint write starts any more (the process is about to exit). */
+  freeze(): void {
+    this.frozen = true;
+    clearTimeout(this.timer);
+  }
 
   constructor(private readonly cp: Checkpoint, private readonly writer: CheckpointWriter, private readonly spool: Spool, private readonly opts: AckCommitterOptions) {}
 
@@ -65,6 +72,7 @@ export class AckCommitter {
 
   /** Writes the checkpoint now and releases what it covers. */
   commit(): Promise<void> {
+    if (this.frozen) return Promise.resolve();
     clearTimeout(this.timer);
     this.timer = undefined;
     const done = this.toRelease;

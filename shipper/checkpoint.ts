@@ -115,6 +115,7 @@ export function pruneCheckpoint(cp: Checkpoint, openKeys: ReadonlySet<string>, n
 export interface CheckpointWriter {
   /** Persists `cp` (coalescing: concurrent calls share writes); resolves once durable. */
   write(cp: Checkpoint): Promise<void>;
+  /** Resolves when no write is in progress. */
   close(): Promise<void>;
 }
 

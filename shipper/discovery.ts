@@ -14,7 +14,7 @@
  */
 import { constants, watch, type FSWatcher, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
-import { dirname, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 
 export interface DiscoverySource {
@@ -77,12 +77,18 @@ export class OutsideWatchedError extends Error {
 }
 
 export interface Discovery {
-  /** Every path to follow now, with the index of the source it belongs to. */
-  list(): Promise<Array<[string, number]>>;
+  /** Every path to follow, with the index of its source; globs are expanded again when `refresh`. */
+  list(refresh: boolean): Promise<Array<[string, number]>>;
   /** Opens a discovered path under the symlink policy, non-blocking, regular files only. */
   open(path: string): Promise<{ fh: FileHandle; st: Stats }>;
-  /** Calls `onChange` on any change in a watched directory; returns the watchers to close. */
-  watch(onChange: () => void): FSWatcher[];
+  /**
+   * Calls `onChange` on any change in a watched directory: 'rename' (a file appeared, left or
+   * was renamed) or 'change' (a file's content), with the file's path when known. Returns the
+   * watchers to close.
+   */
+  watch(onChange: (event: string, path: string | undefined) => void): FSWatcher[];
+  /** True when every followed file lies directly in a watched directory, so inotify sees all changes. */
+  readonly watchCoversAll: boolean;
 }
 
 export function createDiscovery(sources: readonly DiscoverySource[], followSymlinks: boolean): Discovery {
@@ -99,12 +105,18 @@ export function createDiscovery(sources: readonly DiscoverySource[], followSymli
     return [...roots.values()];
   }
 
+  const expanded = new Map<number, string[]>();
   return {
-    async list() {
+    // A glob whose directory part has no wildcard (`/var/log/app/*.log`) matches files directly in it.
+    watchCoversAll: sources.every((s) => !isGlob(dirname(s.path))),
+    async list(refresh) {
       const out: Array<[string, number]> = [];
       for (const [i, s] of sources.entries()) {
         if (!isGlob(s.path)) out.push([s.path, i]);
-        else for (const p of await glob(s.path, { absolute: true, onlyFiles: true, dot: true })) out.push([p, i]);
+        else {
+          if (refresh || !expanded.has(i)) expanded.set(i, await glob(s.path, { absolute: true, onlyFiles: true, dot: true }));
+          for (const p of expanded.get(i)!) out.push([p, i]);
+        }
       }
       return out;
     },
@@ -120,7 +132,7 @@ export function createDiscovery(sources: readonly DiscoverySource[], followSymli
       const watchers: FSWatcher[] = [];
       for (const d of dirs) {
         try {
-          const w = watch(d, { persistent: false }, onChange);
+          const w = watch(d, { persistent: false }, (event, name) => onChange(event, name ? join(d, name.toString()) : undefined));
           w.on('error', () => undefined);
           watchers.push(w);
         } catch {

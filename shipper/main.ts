@@ -24,7 +24,9 @@ import { envForFlags } from '../hub/cli-env.js';
 
 const NAME = 'logwire-shipper';
 /** SIGTERM/SIGINT end the process within this long (systemd's stop, docs/logwire-shipper.service). */
-const STOP_DEADLINE_MS = 800;
+const STOP_DEADLINE_MS = 450;
+/** After the deadline, how long a checkpoint write in progress may still take. */
+const FREEZE_WAIT_MS = 250;
 
 function die(message: string, code: number): never {
   process.stderr.write(`${NAME}: ${message}\n`);
@@ -135,8 +137,13 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
     // Within a second, whatever happens: everything on disk is written atomically or
     // checksummed, so exiting at any point keeps what was acked and leaves nothing half-written.
     setTimeout(() => {
-      rmSync(checkpointTempPath(cfg.stateDir), { force: true }); // a checkpoint write cut short: the old one stands
-      process.exit(code);
+      // Let a checkpoint write in progress finish (it is short), start no other, then go.
+      const exit = () => {
+        rmSync(checkpointTempPath(cfg.stateDir), { force: true });
+        process.exit(code);
+      };
+      void shipper.freeze().then(exit, exit);
+      setTimeout(exit, FREEZE_WAIT_MS).unref();
     }, STOP_DEADLINE_MS).unref();
     abort.abort();
     await sim?.catch(() => undefined);

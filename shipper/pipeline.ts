@@ -28,7 +28,7 @@ import { importLegacyState } from './legacy-state.js';
 /** Spooled frames kept in memory (beyond this they are re-read from disk to be sent). */
 const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 /** On close, how long to wait for the acks of what is in flight (SIGTERM must end within 1 s). */
-const DEFAULT_DRAIN_MS = 300;
+const DEFAULT_DRAIN_MS = 200;
 
 export interface ShipperStats {
   shipperId: string;
@@ -54,6 +54,8 @@ export interface Shipper {
   readonly fatal: Promise<Error>;
   /** Stops reading, spools what was read, waits briefly for acks, releases the state dir. */
   close(opts?: { drainMs?: number }): Promise<void>;
+  /** For an exit that cannot wait for close(): starts no new checkpoint write; resolves when none is in progress. */
+  freeze(): Promise<void>;
 }
 
 /** A fatal condition for a person (one line). */
@@ -173,6 +175,10 @@ export async function startShipper(cfg: ShipperConfig, log: Logger, mode: 'files
         hubUrl: sender.url,
         lastAckedSeq: acks.lastSeq,
       };
+    },
+    freeze() {
+      acks.freeze();
+      return cpWriter.close();
     },
     async close(opts = {}) {
       stopping = true;

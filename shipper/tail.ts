@@ -26,7 +26,16 @@ import { OpenFile, type ChunkBuffer, type TailedFile } from './open-file.js';
 export type { FileIdent } from './file-identity.js';
 export type { TailedFile } from './open-file.js';
 
-const MIN_CHUNK = 1024 * 1024;
+/** Reads of at most this much keep one turn of the event loop short (a signal is handled promptly). */
+const MIN_CHUNK = 256 * 1024;
+/**
+ * With inotify seeing every followed file, a full cycle (globs, a stat of every file) runs this
+ * rarely when nothing happens: changes wake the tailer, and it then checks only the files that
+ * changed. Without that (recursive globs, no inotify) it polls every `pollIntervalMs`.
+ */
+const SAFETY_POLL_MS = 2000;
+/** Globs are expanded again at least this often even without any event. */
+const GLOB_REFRESH_MS = 10_000;
 
 export interface TailSource {
   /** Absolute path or glob. */
@@ -87,6 +96,13 @@ class FileTailer implements Tailer {
   private wake: (() => void) | undefined;
   private woken = false;
   private watchers: FSWatcher[] = [];
+  /** Paths whose content changed (inotify) since the last cycle. */
+  private changed = new Set<string>();
+  /** A full cycle is due: first one, poll timeout, or a file appeared, left or was renamed. */
+  private fullDue = true;
+  /** A file appeared, left or was renamed since globs were last expanded. */
+  private renamed = true;
+  private globbedAt = 0;
 
   constructor(
     private readonly sources: TailSource[],
@@ -244,7 +260,12 @@ class FileTailer implements Tailer {
   }
 
   private async discover(): Promise<void> {
-    for (const [path, source] of await this.discovery.list()) {
+    const refresh = this.watchers.length === 0 || this.renamed || Date.now() - this.globbedAt >= GLOB_REFRESH_MS;
+    if (refresh) {
+      this.renamed = false;
+      this.globbedAt = Date.now();
+    }
+    for (const [path, source] of await this.discovery.list(refresh)) {
       if (this.closed) return;
       if (this.active.has(path)) continue;
       const f = await this.openFile(path, source, 'resume');
@@ -284,23 +305,45 @@ class FileTailer implements Tailer {
     if (!this.closed) this.h.onCaughtUp?.();
   }
 
+  /** Only what inotify said changed (plus rotated files still draining). */
+  private async changedCycle(): Promise<void> {
+    const changed = this.changed;
+    this.changed = new Set();
+    await this.drainRotated();
+    for (const path of changed) {
+      const f = this.active.get(path);
+      if (this.closed) return;
+      if (f) await this.checkActive(path, f);
+    }
+    if (!this.closed) this.h.onCaughtUp?.();
+  }
+
   async run(): Promise<void> {
-    this.watchers = this.discovery.watch(() => {
+    this.watchers = this.discovery.watch((event, path) => {
+      if (event === 'change' && path) this.changed.add(path);
+      else this.fullDue = this.renamed = true;
       this.woken = true;
       this.wake?.();
     });
+    const targeted = this.watchers.length > 0 && this.discovery.watchCoversAll;
     while (!this.closed) {
       this.woken = false;
-      await this.cycle();
+      if (this.fullDue || !targeted) {
+        this.fullDue = false;
+        this.changed.clear();
+        await this.cycle();
+      } else await this.changedCycle();
       if (this.closed || this.woken) continue;
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, this.opts.pollIntervalMs);
+      const idleMs = targeted && this.draining.length === 0 ? Math.max(this.opts.pollIntervalMs, SAFETY_POLL_MS) : this.opts.pollIntervalMs;
+      const timedOut = await new Promise<boolean>((res) => {
+        const t = setTimeout(() => res(true), idleMs);
         this.wake = () => {
           clearTimeout(t);
-          res();
+          res(false);
         };
       });
       this.wake = undefined;
+      if (timedOut) this.fullDue = true;
     }
   }
 

@@ -111,8 +111,14 @@ export async function historyNewest(client: HistoryClient, base: URLSearchParams
   return out.reverse();
 }
 
-/** Id of the newest stored record of any kind: the no-gap starting point for a live tail. */
+/** Above every record id (ids are base32hex, `v` the largest digit): "received before the end". */
+const AFTER_EVERY_ID = 'v'.repeat(24);
+
+/**
+ * Id of the last RECEIVED record of any kind: the no-gap starting point for a live tail, which
+ * replays in receive order. (Plain GET /logs lists by event time, whose newest may be older.)
+ */
 export async function newestId(client: HistoryClient): Promise<string | undefined> {
-  const page = await client.page(new URLSearchParams({ order: 'desc', limit: '1' }));
+  const page = await client.page(new URLSearchParams({ order: 'desc', limit: '1', after: AFTER_EVERY_ID }));
   return page.logs[0]?.id;
 }

@@ -22,7 +22,9 @@ export interface HubProc {
 export async function startHubProc(extraArgs: string[] = [], opts: { dataDir?: string } = {}): Promise<HubProc> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'logwire-bench-'));
   const token = ensureAdminToken(dataDir).token;
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_HUB_NODE_ARGS: extra node flags for the hub only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {

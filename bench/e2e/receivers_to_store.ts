@@ -12,6 +12,7 @@
  *
  * Run:  npm run build && node dist/bench/e2e/receivers_to_store.js
  * Knobs (env): RECORDS=200000 BATCH=1000 CONNECTIONS=4 SEED=3 PROTOCOLS=ws,loki-proto,...
+ *   WRITE=0 (do not touch bench/RESULTS.md, for partial runs)
  * Prints a table and one JSON line; writes the `receivers` section of bench/RESULTS.md.
  */
 import { connect } from 'node:net';
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
   }
   const ws = results.find((r) => r.protocol === 'ws');
   const rows = results.map((r) => `| ${r.protocol} | ${r.recordsPerS.toLocaleString('en-US')} | ${r.hubCpuUsPerRecord} | ${ws ? (r.hubCpuUsPerRecord / ws.hubCpuUsPerRecord).toFixed(2) + '×' : '–'} |`);
-  writeSection('receivers', `## Protocol receivers → durable store (bench/e2e/receivers_to_store.ts)
+  if (process.env.WRITE !== '0') writeSection('receivers', `## Protocol receivers → durable store (bench/e2e/receivers_to_store.ts)
 
 ${machine()}. ${RECORDS.toLocaleString('en-US')} seeded records per protocol (bench/e2e/workload.ts), batches of ${BATCH}, ${CONNECTIONS} connections, a fresh hub process each; the clock stops at the last durable answer (syslog: when /stats counts them all). Payloads are pre-encoded as the protocols' clients send them (Loki protobuf + snappy, Loki JSON + gzip, OTLP protobuf, ES bulk NDJSON with \`create\`, Fluent PackedForward with acks, octet-counted RFC 5424).
 

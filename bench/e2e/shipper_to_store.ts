@@ -21,7 +21,8 @@
  *
  * How to run:  npm run build && node dist/bench/e2e/shipper_to_store.js
  *   Knobs: LINES, SEED, TRICKLE_RATE, TRICKLE_SECONDS, FSYNC=0 (shipper spool fsync off),
- *   SHIPPER_ARGS (extra shipper flags, e.g. "--batch-max-records 16384"), STAGES (comma list of
+ *   SHIPPER_ARGS (extra shipper flags, e.g. "--batch-max-records 16384"), NODE_ARGS (node flags for
+ *   the shipper process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), STAGES (comma list of
  *   pipeline,null,backfill,rsyslog,trickle; default all), RUNS.
  * Prints human-readable figures and one JSON line; writes the `shipper-e2e` section of
  * bench/RESULTS.md.
@@ -32,24 +33,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHistogram } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { createLineGenerator } from '../../shipper/simulate.js';
 import { createTailer, type TailedFile } from '../../shipper/tail.js';
 import { createLineParser, type LineParser } from '../../shipper/parse.js';
 import { createBatcher } from '../../shipper/batch.js';
 import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_RECORDS } from '../../shipper/config.js';
-import { decodeFrame, encodeFrame } from '../../hub/protocol/index.js';
+import { encodeFrame } from '../../hub/protocol/index.js';
+import { startNullHub } from './null-hub.js';
+import { FSYNC, startShipper } from './shipper-process.js';
 import { startHubProc } from './hub-process.js';
 import { runRsyslog, type RsyslogResult } from './rsyslog-peer.js';
 import { cpuSeconds, machine, peakRssMb, percentilesMs, REPO_ROOT, writeSection } from './results.js';
 
-const SHIPPER = join(REPO_ROOT, 'dist', 'shipper', 'main.js');
 const LINES = Number(process.env.LINES ?? 1_000_000);
 const SEED = Number(process.env.SEED ?? 7);
 const TRICKLE_RATE = Number(process.env.TRICKLE_RATE ?? 10_000);
 const TRICKLE_SECONDS = Number(process.env.TRICKLE_SECONDS ?? 10);
-const FSYNC = process.env.FSYNC !== '0';
 const STAGES = new Set((process.env.STAGES ?? 'pipeline,null,backfill,rsyslog,trickle').split(','));
 const RUNS = Number(process.env.RUNS ?? 3);
 
@@ -105,13 +104,6 @@ function medianOf<T extends Record<string, number>>(runs: T[]): T {
     out[k] = xs[Math.floor(xs.length / 2)];
   }
   return out as T;
-}
-
-function startShipper(url: string, token: string, file: string, state: string): ChildProcess {
-  const args = [SHIPPER, '--hub', url.replace(/^http/, 'ws'), '--token', token, '--file', file, '--service', 'bench', '--state-dir', state, '--no-status', '--log-level', 'warn'];
-  if (!FSYNC) args.push('--no-fsync');
-  if (process.env.SHIPPER_ARGS) args.push(...process.env.SHIPPER_ARGS.split(' ').filter(Boolean));
-  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function backfill(input: { path: string; records: number; lines: number; bytes: number }) {
@@ -251,35 +243,22 @@ async function pipeline(input: Input) {
 /** Stage 2: the real shipper into an ack-only WebSocket server (no store), to isolate its cost. */
 async function nullHub(input: Input) {
   const dir = mkdtempSync(join(tmpdir(), 'lw-null-'));
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/v1/ingest', perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  let stored = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  wss.on('connection', (ws) => {
-    ws.on('message', (data: Buffer) => {
-      const r = decodeFrame(data);
-      if (!r.ok) return;
-      const f = r.frame as { type: string; seq?: number; records?: unknown[] };
-      if (f.type === 'hello') ws.send(encodeFrame({ type: 'welcome', hub: 'null', acked: 0, max_batch_bytes: 8 * 1024 * 1024, max_inflight: 8 }));
-      else if (f.type === 'batch') {
-        stored += f.records!.length;
-        ws.send(encodeFrame({ type: 'ack', seq: f.seq!, stored: f.records!.length, rejected: [] }));
-        if (stored >= input.records) done();
-      }
-    });
+  const hub = await startNullHub(() => {
+    if (hub.stored >= input.records) done();
   });
   try {
-    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
     const t0 = performance.now();
-    const shipper = startShipper(url, 'null-token', input.path, join(dir, 'state'));
+    const shipper = startShipper(hub.url, 'null-token', input.path, join(dir, 'state'));
     await finished;
     const secs = (performance.now() - t0) / 1000;
     const res = { lines_per_s: input.lines / secs, seconds: secs, shipper_cpu_s_per_million_lines: (cpu(shipper.pid!) * 1e6) / input.lines, shipper_peak_rss_mb: rss(shipper.pid!) };
-    shipper.kill('SIGKILL');
+    shipper.kill('SIGTERM'); // a clean stop, so --cpu-prof (NODE_ARGS) writes its profile
+    await new Promise((r) => shipper.once('exit', r));
     return res;
   } finally {
-    wss.close();
+    await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

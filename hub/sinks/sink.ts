@@ -13,7 +13,7 @@ import type { WireRecord } from '../protocol/frames.js';
 import type { Store } from '../store/types.js';
 import { retryDelayMs } from './backoff.js';
 import type { SinkConfig } from './config.js';
-import { cursorLseq, readAfter, type ReadResult } from './reader.js';
+import { approxBytes, cursorLseq, idLseq, readAfter, type ReadResult } from './reader.js';
 import type { SinkSender } from './types.js';
 
 /** Wake up this often even without a notify (a backstop, and to refresh lag figures). */
@@ -22,6 +22,27 @@ const BACKSTOP_MS = 1000;
 const IDLE_SAVE_MS = 1000;
 /** Records examined per read at most, matching or not (keeps one read a few ms long). */
 const MAX_EXAMINED = 20_000;
+
+/** A read takes up to this many batches' worth of records (see the loop). */
+const READ_AHEAD_BATCHES = 4;
+
+/**
+ * Cuts `hand` down to its first batch (by records and approximate bytes) and returns the rest
+ * (undefined when it all fits). The first part then ends at its last record.
+ */
+function splitBatch(hand: ReadResult, maxRecords: number, maxBytes: number): ReadResult | undefined {
+  let bytes = 0;
+  let n = 0;
+  while (n < hand.records.length && n < maxRecords && (n === 0 || bytes + approxBytes(hand.records[n]) <= maxBytes)) bytes += approxBytes(hand.records[n++]);
+  if (n >= hand.records.length) return undefined;
+  const rest: ReadResult = { records: hand.records.slice(n), bytes: Math.max(0, hand.bytes - bytes), lastId: hand.lastId, lastLseq: hand.lastLseq, gaps: 0, more: hand.more };
+  hand.records = hand.records.slice(0, n);
+  hand.bytes = bytes;
+  hand.lastId = hand.records[n - 1].id;
+  hand.lastLseq = idLseq(hand.lastId);
+  hand.more = true;
+  return rest;
+}
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -174,7 +195,10 @@ export function startSink(cfg: SinkConfig, store: Store, sender: SinkSender, log
     let countGap = hadCursor;
     while (!closed) {
       dirty = false;
-      const room = hand ? { records: cfg.batchRecords - hand.records.length, bytes: cfg.batchBytes - hand.bytes } : { records: cfg.batchRecords, bytes: cfg.batchBytes };
+      // Read ahead several batches per query: each query restarts a store walk that costs about
+      // as much as reading one page, so small pages multiply the read cost.
+      const cap = { records: cfg.batchRecords * READ_AHEAD_BATCHES, bytes: cfg.batchBytes * READ_AHEAD_BATCHES };
+      const room = hand ? { records: cap.records - hand.records.length, bytes: cap.bytes - hand.bytes } : cap;
       const r = readAfter(store, cfg.filter, readCursor, { maxRecords: room.records, maxBytes: room.bytes, maxExamined: MAX_EXAMINED }, countGap);
       if (r.lastId !== undefined) {
         countGap = true;
@@ -208,10 +232,12 @@ export function startSink(cfg: SinkConfig, store: Store, sender: SinkSender, log
         await sleep(cfg.batchWaitMs - age);
         continue;
       }
+      // Full batches from the front; the last one also covers the unmatched records after it.
+      const left = splitBatch(hand, cfg.batchRecords, cfg.batchBytes);
       if (!(await deliver(hand))) return;
       cursor = hand.lastId;
-      hand = undefined;
-      inHandOldestRts = undefined;
+      hand = left;
+      inHandOldestRts = hand?.records[0]?.rts;
       await saveCursor(true);
     }
   };

@@ -49,7 +49,8 @@ export class Indexer {
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
   private paused = false;
-  private waiters: Array<() => void> = [];
+  /** caughtUp() callers, each waiting for the cursor to pass the log as it was when they asked. */
+  private waiters: Array<{ target: number; resolve: () => void }> = [];
 
   constructor(private readonly state: StoreState, private readonly writer: GroupWriter, private readonly events: IndexerEvents = {}) {}
 
@@ -65,7 +66,12 @@ export class Indexer {
       this.ensureWorker().postMessage({ first: g.first, value });
     }
     this.commitReady();
-    if (tail.length === 0) for (const w of this.waiters.splice(0)) w();
+    const pending = this.waiters;
+    this.waiters = [];
+    for (const w of pending) {
+      if (tail.length === 0 || this.state.indexed >= w.target) w.resolve();
+      else this.waiters.push(w);
+    }
   }
 
   /** Stops indexing for good (StoreOptions.index false): records stay in the log. */
@@ -73,11 +79,13 @@ export class Indexer {
     this.paused = true;
   }
 
-  /** Resolves once every group logged so far is indexed. */
+  /** Resolves once every group logged so far is indexed (later groups need not be, so ingest cannot starve it). */
   caughtUp(): Promise<void> {
-    if (this.state.tail.length === 0) return Promise.resolve();
+    const tail = this.state.tail;
+    if (tail.length === 0) return Promise.resolve();
+    const last = tail[tail.length - 1];
     return new Promise((resolve) => {
-      this.waiters.push(resolve);
+      this.waiters.push({ target: last.first + last.n, resolve });
       this.kick();
     });
   }
@@ -86,7 +94,7 @@ export class Indexer {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    for (const w of this.waiters.splice(0)) w();
+    for (const w of this.waiters.splice(0)) w.resolve();
     await this.worker?.terminate();
   }
 

@@ -9,6 +9,7 @@ import type { WireRecord } from '../protocol/frames.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import type { Bounds } from './bounds.js';
 import type { Matcher } from './chunk-read.js';
+import { storedTs } from './stored-ts.js';
 import { LogView, logKey } from './log.js';
 import type { StoreState } from './state.js';
 import type { Stream } from './streams.js';
@@ -39,14 +40,16 @@ export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands:
       const i = desc ? hi - g.first - 1 - (k - (lo - g.first)) : k;
       const s = want.get(view.sids[i]);
       if (!s) continue;
-      const ts = view.ts[i];
+      const ts = storedTs(view.ts[i]);
       if ((from !== undefined && ts < from) || (to !== undefined && ts > to)) continue;
       let msg: string | undefined;
       if (text) {
         msg = view.message(i);
         if (!text(msg)) continue;
       }
-      yield wireRecord(idFromPrefix(prefix, g.first + i), g.rts, s, view.body(i, msg));
+      const body = view.body(i, msg);
+      body.ts = ts;
+      yield wireRecord(idFromPrefix(prefix, g.first + i), g.rts, s, body);
     }
   }
 }

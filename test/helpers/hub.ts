@@ -92,7 +92,8 @@ export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   proc.stderr!.on('data', (d) => { err += d; });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in 15 s; stderr: ${err}`)), 15_000);
+    // Generous: on a loaded 2-core machine a hub start (uWS, LMDB, the indexer worker) can pass 15 s.
+    const timer = setTimeout(() => reject(new Error(`hub did not start in 30 s; stderr: ${err}`)), 30_000);
     proc.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);

@@ -56,6 +56,8 @@ async function bulk(ctx: HubContext, ids: EsIdIndex, principal: Principal, body:
     throw err;
   }
   const results: ItemResult[] = new Array(items.length);
+  // Ids for documents without one: a random prefix per request and the item's position.
+  const idPrefix = randomBytes(12).toString('base64url');
   const records: IncomingRecord[] = [];
   const origin: Array<{ item: number; id: string; claimed: boolean }> = [];
   for (let i = 0; i < items.length; i++) {
@@ -71,7 +73,7 @@ async function bulk(ctx: HubContext, ids: EsIdIndex, principal: Principal, body:
       continue;
     }
     records.push(mapRecord({ doc: item.doc, serviceKeys: ES_SERVICE_KEYS, fallbackService: item.index, extraFields: item.id !== undefined ? { _id: item.id } : undefined }));
-    origin.push({ item: i, id: item.id ?? randomBytes(15).toString('base64url'), claimed: item.id !== undefined });
+    origin.push({ item: i, id: item.id ?? `${idPrefix}${i.toString(36)}`, claimed: item.id !== undefined });
   }
   const claims = origin.filter((o) => o.claimed).map((o): [string, string] => [items[o.item].index, o.id]);
   let outcome;

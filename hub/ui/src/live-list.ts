@@ -26,6 +26,9 @@ export interface LiveListEvents {
 
 const AT_BOTTOM_PX = 32;
 const MAX_ROWS_PER_FRAME = 250;
+/** A scroll this soon after a wheel, key, touch or scrollbar press is the reader's. */
+const INTENT_MS = 1000;
+const SCROLL_KEYS = new Set(['ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home', 'End']);
 const FRAME_BUDGET_MS = 10;
 /** At most ten list updates a second: live enough to read, and cheap at any rate. */
 const MIN_FLUSH_INTERVAL_MS = 100;
@@ -35,6 +38,7 @@ export class LiveList {
   private frame = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextFlushAt = 0;
+  private intentAt = Number.NEGATIVE_INFINITY;
   private pausedBy: PauseReason | null = null;
   private arrivedWhilePaused = 0;
   private received = 0;
@@ -43,8 +47,15 @@ export class LiveList {
   constructor(readonly root: HTMLElement, private readonly cap: number, private readonly events: LiveListEvents) {
     root.addEventListener('scroll', () => this.onScroll(), { passive: true });
     root.addEventListener('wheel', (ev) => {
+      this.intentAt = performance.now();
       if (ev.deltaY < 0 && root.scrollHeight > root.clientHeight) this.pause('scroll');
     }, { passive: true });
+    const intent = (): void => { this.intentAt = performance.now(); };
+    root.addEventListener('pointerdown', intent, { passive: true }); // the scrollbar
+    root.addEventListener('touchmove', intent, { passive: true });
+    root.addEventListener('keydown', (ev) => {
+      if (SCROLL_KEYS.has(ev.key)) intent();
+    });
     document.addEventListener('selectionchange', () => {
       const sel = document.getSelection();
       if (sel && !sel.isCollapsed && sel.anchorNode && root.contains(sel.anchorNode)) this.pause('selection');
@@ -169,10 +180,19 @@ export class LiveList {
     if (this.queue.length) this.schedule();
   }
 
+  /**
+   * Only the reader's own scrolling pauses. Rows drawn off screen are laid out with an estimated
+   * height until seen (content-visibility), so the list also moves by itself as they are
+   * measured: without a recent wheel, key, touch or scrollbar press, that is not the reader, and
+   * the list is simply kept at the bottom.
+   */
   private onScroll(): void {
     const r = this.root;
     const atBottom = r.scrollHeight - r.scrollTop - r.clientHeight < AT_BOTTOM_PX;
-    if (!atBottom && !this.pausedBy) this.pause('scroll');
-    else if (atBottom && this.pausedBy === 'scroll') this.resume();
+    const byReader = performance.now() - this.intentAt < INTENT_MS;
+    if (atBottom) {
+      if (this.pausedBy === 'scroll' && byReader) this.resume();
+    } else if (byReader) this.pause('scroll');
+    else if (!this.pausedBy) r.scrollTop = r.scrollHeight;
   }
 }

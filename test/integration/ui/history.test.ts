@@ -111,6 +111,24 @@ describe('ui/history', () => {
     await context.close();
   });
 
+  it('ui/history - the hub\'s own histogram counts every match by level; clicking a bar zooms to its bucket', async () => {
+    const { context, page, problems } = await openSignedIn(browser, hub, '/ui/?view=history&service=hist&from=1h');
+    await page.waitForSelector('#histogram .bucket');
+    expect(await page.textContent('#histogram .histogram-head')).toMatch(/^250 records · 30s per bar/);
+    expect(await page.$$eval('#histogram .bar.sev-ERROR', (els) => els.length)).toBe(25);
+    // The 30 s bucket at T0 + 20 min holds records 100..102 (12 s apart).
+    const minute = iso(T0 + 20 * 60_000);
+    const [index, count] = await page.$$eval('#histogram .bucket', (els, t) => [els.findIndex((e) => e.querySelector('title')?.textContent?.startsWith(t)), els.length], minute);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const box = (await page.locator('#histogram svg').boundingBox())!;
+    await page.mouse.click(box.x + ((index + 0.5) / count) * box.width, box.y + box.height / 2);
+    await page.waitForURL((u) => u.searchParams.get('from') === minute);
+    expect(new URL(page.url()).searchParams.get('to')).toBe(iso(T0 + 20 * 60_000 + 30_000 - 1));
+    expect(await rowsShown(page, 3)).toEqual(names(102, 100));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('ui/history - without /logs/volume on the hub the page says so and still searches', async () => {
     const { context, page } = await openSignedIn(browser, hub, '/ui/');
     await page.route('**/logs/volume?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no endpoint","code":"HUB_ERR_NOT_FOUND"}' }));
