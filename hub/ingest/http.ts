@@ -76,12 +76,18 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
   app.post('/logs', (res, req) => {
     const aborted = watchAborted(res);
     const info = readRequest(req);
+    // Authenticate before reading a byte of the body (SPEC §9): a stranger's 15 MiB is never buffered.
+    let principal: ReturnType<typeof authenticate>;
+    try {
+      principal = authenticate(ctx.tokens, info.authorization, null, 'ingest');
+    } catch (err) {
+      sendError(res, aborted, err);
+      return;
+    }
     const bodyPromise = readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted);
-    // If auth fails first, the body read may still reject later: never as an unhandled rejection.
-    bodyPromise.catch(() => undefined);
+    bodyPromise.catch(() => undefined); // observed below; never an unhandled rejection
     void (async () => {
       try {
-        const principal = authenticate(ctx.tokens, info.authorization, null, 'ingest');
         const body = await bodyPromise;
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
         const records = parseBody(info.contentType, body).map(applyPostAliases);

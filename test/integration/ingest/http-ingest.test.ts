@@ -89,6 +89,20 @@ describe('http ingest', () => {
     c.close();
   });
 
+  it('http ingest - an unauthenticated 15 MiB POST is refused with 401 before its body is read', async () => {
+    hub = await startTestHub();
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${hub.url}/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(15 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024, 0x20)); // the rest never comes: the answer must not wait for it
+    });
+    expect(status).toBe(401);
+  });
+
   it('http ingest - hostile nesting is rejected per record, and the hub stays up', async () => {
     hub = await startTestHub();
     const deep = `[{"message":"ok"},{"message":"m","fields":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`;
