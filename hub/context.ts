@@ -39,14 +39,18 @@ export type RouteModule = (app: TemplatedApp, ctx: HubContext) => void;
 export interface HistoryQuery {
   filter: import('./filter/filter.js').RecordFilter;
   order: 'asc' | 'desc';
+  /** `event`: by (timestamp, id), as GET /logs answers; `receive` (default): by id, as tails replay. */
+  by?: 'receive' | 'event';
   /** Exclusive cursor id. */
   after?: string;
+  /** With `by: 'event'` and `after`: the event time of that record (the cursor is (ts, id)). */
+  afterTs?: number;
   limit: number;
 }
 
 /**
  * Where history queries are answered. On one hub: the local store. With NATS: this hub's store
- * merged (by id) with every other hub's answer.
+ * merged (in the query's order) with every other hub's answer.
  */
 export interface History {
   query(q: HistoryQuery): Promise<WireRecord[]>;

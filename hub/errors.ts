@@ -44,7 +44,10 @@ export function badParam(param: string, message: string): HubError {
   return new HubError('HUB_ERR_BAD_PARAM', message, { param });
 }
 
-/** Wraps anything thrown into a HubError (unknown faults become HUB_ERR_INTERNAL). */
+/**
+ * Wraps anything thrown into a HubError: the boundary where the store's own codes (store-error.ts,
+ * bounds.ts) become catalog codes. Unknown faults become HUB_ERR_INTERNAL.
+ */
 export function toHubError(err: unknown): HubError {
   if (err instanceof HubError) return err;
   // The store's write and closed errors (store/store-error.ts), matched by code: retryable 503s.
@@ -52,5 +55,9 @@ export function toHubError(err: unknown): HubError {
   if (code === 'HUB_ERR_STORE_UNAVAILABLE' || code === 'HUB_ERR_STORE_CLOSED') {
     return new HubError('HUB_ERR_STORE_UNAVAILABLE', (err as Error).message, { cause: err });
   }
+  if (code === 'HUB_ERR_STORE_CORRUPT') {
+    return new HubError('HUB_ERR_STORE_UNAVAILABLE', `${(err as Error).message}; the hub log has details, the rest of the store still answers`, { cause: err });
+  }
+  if (code === 'HUB_ERR_INVALID_CURSOR') return badParam('cursor', `cursor ${(err as Error).message}; pass next_cursor or a record id unchanged`);
   return new HubError('HUB_ERR_INTERNAL', 'internal error; see the hub log', { cause: err });
 }

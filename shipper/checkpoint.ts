@@ -170,7 +170,10 @@ export async function loadShipperId(stateDir: string): Promise<string> {
   return id;
 }
 
+/** The temp file a checkpoint write goes through (see writeFileAtomic). */
+export const checkpointTempPath = (stateDir: string): string => join(stateDir, 'checkpoint.json.tmp');
+
 /** Removes a leftover temp file from a crash mid-write (harmless if absent). */
 export async function cleanTemp(stateDir: string): Promise<void> {
-  await unlink(join(stateDir, 'checkpoint.json.tmp')).catch(() => undefined);
+  await unlink(checkpointTempPath(stateDir)).catch(() => undefined);
 }

@@ -97,8 +97,8 @@ export interface ShipperConfig {
   notes: string[];
   /** Warnings for the log once logging is up (e.g. an unencrypted remote hub). */
   warnings: string[];
-  /** The legacy Python agent's state file (`STATE_FILE`), imported on the first start. */
-  legacyStateFile?: string;
+  /** The legacy Python agent's state (`STATE_FILE`) and the file it followed, imported on the first start. */
+  legacy?: { stateFile: string; logFile?: string };
 }
 
 /** A configuration problem, for a person: one line, no stack. */
@@ -333,7 +333,11 @@ export function buildConfig(flags: FlagValues, env: Record<string, string | unde
     notes,
     warnings: hubs.map(plaintextWarning).filter((w): w is string => w !== undefined),
   };
-  if (env.STATE_FILE) cfg.legacyStateFile = resolve(env.STATE_FILE);
+  if (env.STATE_FILE) {
+    const plain = sources.filter((s) => !/[*?[\]{}]/.test(s.path));
+    const logFile = env.LOG_FILE ? resolve(env.LOG_FILE) : plain.length === 1 ? plain[0].path : undefined;
+    cfg.legacy = { stateFile: resolve(env.STATE_FILE), ...(logFile ? { logFile } : {}) };
+  }
   if (!isLogLevel(cfg.logLevel)) {
     throw new ConfigError(`log-level "${cfg.logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { buildConfig, ConfigError, type FlagValues, type ShipperConfig } from './config.js';
-import { StateError } from './checkpoint.js';
+import { checkpointTempPath, StateError } from './checkpoint.js';
 import { createLogger } from './log.js';
 import { startShipper, ShipperError } from './pipeline.js';
 import { createStatusLine } from './status.js';
@@ -23,6 +23,8 @@ import { runSimulation } from './simulate.js';
 import { envForFlags } from '../hub/cli-env.js';
 
 const NAME = 'logwire-shipper';
+/** SIGTERM/SIGINT end the process within this long (systemd's stop, docs/logwire-shipper.service). */
+const STOP_DEADLINE_MS = 800;
 
 function die(message: string, code: number): never {
   process.stderr.write(`${NAME}: ${message}\n`);
@@ -130,6 +132,12 @@ async function run(cfg: ShipperConfig, mode: 'files' | 'external', simulate?: (a
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
+    // Within a second, whatever happens: everything on disk is written atomically or
+    // checksummed, so exiting at any point keeps what was acked and leaves nothing half-written.
+    setTimeout(() => {
+      rmSync(checkpointTempPath(cfg.stateDir), { force: true }); // a checkpoint write cut short: the old one stands
+      process.exit(code);
+    }, STOP_DEADLINE_MS).unref();
     abort.abort();
     await sim?.catch(() => undefined);
     status.close();

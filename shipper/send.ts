@@ -1,14 +1,15 @@
 /**
- * The WebSocket client (SPEC §3): one persistent connection at a time, to the first hub URL
- * that answers (failover in turn), hello/welcome, at most `max_inflight` unacked batches, acks.
+ * Sending (SPEC §3): one session at a time (connection.ts) to the first hub URL that answers,
+ * failing over in turn; at most `max_inflight` unacked batches; acks handed back to the spool.
  * Reconnects forever with exponential backoff and jitter; nothing is ever discarded.
  *
  * Batches come from the spool in seq order; after a reconnect every unacked batch is sent again
  * with its original seq (the hub acks an already-stored seq without storing it again). Batches
- * at or below the welcome's `acked` are treated as acked without sending.
+ * at or below the welcome's `acked` are treated as acked without sending, once the pipeline has
+ * accepted that welcome (`onWelcome` returns false for one it cannot trust).
  */
-import WebSocket from 'ws';
-import { decodeFrame, encodeFrame, PROTOCOL_VERSION, type AckFrame, type WelcomeFrame } from '../hub/protocol/index.js';
+import type { AckFrame, WelcomeFrame } from '../hub/protocol/index.js';
+import { openConnection, type Connection } from './connection.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 export interface SenderOptions {
@@ -31,6 +32,8 @@ export interface SenderEvents {
   onAcked(done: SpoolEntry[], ack: AckFrame | undefined): void;
   /** The hub refused the token (HTTP 401/403) before any successful connection. */
   onAuthRejected(url: string, status: number): void;
+  /** The link went down (acks will not come until it is back). */
+  onDown?(): void;
   info(msg: string): void;
   warn(msg: string): void;
   debug(msg: string): void;
@@ -52,11 +55,6 @@ export function backoffMs(n: number, baseMs: number, maxMs: number, rand = Math.
   return Math.round(ceil / 2 + (rand() * ceil) / 2);
 }
 
-function describe(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ?? e?.message ?? String(err);
-}
-
 /** The first unacked entry with seq above `seq` (entries are in seq order: binary search). */
 function firstAfter(entries: readonly SpoolEntry[], seq: number): SpoolEntry | undefined {
   let lo = 0;
@@ -71,169 +69,117 @@ function firstAfter(entries: readonly SpoolEntry[], seq: number): SpoolEntry | u
 }
 
 export function createSender(opts: SenderOptions, spool: Spool, ev: SenderEvents): Sender {
-  let ws: WebSocket | undefined;
-  let state: LinkState = 'connecting';
-  let urlIndex = 0;
-  let attempt = 0;
-  let everConnected = false;
-  let closed = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let window = 1;
-  let inflight = 0;
+  return new FailoverSender(opts, spool, ev);
+}
+
+class FailoverSender implements Sender {
+  state: LinkState = 'connecting';
+  inflight = 0;
+  private conn: Connection | undefined;
+  private urlIndex = 0;
+  private attempt = 0;
+  private everConnected = false;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private window = 1;
   /** Highest seq sent on the current connection. */
-  let lastSent = 0;
-  let pumping = false;
-  let downSince = 0;
+  private lastSent = 0;
+  private pumping = false;
+  private downSince = 0;
 
-  function scheduleReconnect(reason: string): void {
-    ws = undefined;
-    inflight = 0;
-    if (closed) return;
-    if (state !== 'down') {
-      downSince = Date.now();
-      const spooled = spool.entries.length;
-      ev.warn(`hub ${opts.hubs[urlIndex]} ${reason}; keeping batches in the spool (${spooled} waiting) and retrying with backoff`);
-    } else ev.debug(`hub ${opts.hubs[urlIndex]} ${reason}`);
-    state = 'down';
-    urlIndex = (urlIndex + 1) % opts.hubs.length;
+  constructor(private readonly opts: SenderOptions, private readonly spool: Spool, private readonly ev: SenderEvents) {}
+
+  get url(): string {
+    return this.opts.hubs[this.urlIndex];
+  }
+
+  start(): void {
+    this.state = 'connecting';
+    this.connect();
+  }
+
+  notify(): void {
+    void this.pump();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const c = this.conn;
+    this.conn = undefined;
+    await c?.close();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const url = this.url;
+    this.lastSent = 0;
+    this.inflight = 0;
+    const conn: Connection = openConnection(url, { ...this.opts, authIsFatal: !this.everConnected }, {
+      onWelcome: (w) => this.welcomed(conn, url, w),
+      onAck: (a) => {
+        this.inflight = Math.max(0, this.inflight - 1);
+        this.ev.onAcked(this.spool.ack(a.seq), a);
+        void this.pump();
+      },
+      onErrorFrame: (code, message) => this.ev.warn(`hub ${url} reported ${code}: ${message}`),
+      onDown: (reason) => this.down(reason),
+      onAuthRejected: (status) => this.ev.onAuthRejected(url, status),
+      warn: (m) => this.ev.warn(m),
+    });
+    this.conn = conn;
+  }
+
+  private welcomed(conn: Connection, url: string, w: WelcomeFrame): void {
+    this.window = Math.max(1, Number(w.max_inflight) || 1);
+    const acked = Number(w.acked) || 0;
+    if (!this.ev.onWelcome(w, url)) return conn.terminate();
+    if (this.state === 'down') this.ev.info(`connected to hub ${url} after ${Math.round((Date.now() - this.downSince) / 1000)} s; sending ${this.spool.entries.length} spooled batch(es)`);
+    else this.ev.info(`connected to hub ${url} (hub id ${w.hub})`);
+    this.state = 'connected';
+    this.everConnected = true;
+    this.attempt = 0;
+    if (acked > 0) this.ev.onAcked(this.spool.ack(acked, true), undefined);
+    this.lastSent = acked;
+    void this.pump();
+  }
+
+  private down(reason: string): void {
+    this.conn = undefined;
+    this.inflight = 0;
+    if (this.closed) return;
+    if (this.state !== 'down') {
+      this.downSince = Date.now();
+      this.ev.warn(`hub ${this.url} ${reason}; keeping batches in the spool (${this.spool.entries.length} waiting) and retrying with backoff`);
+    } else this.ev.debug(`hub ${this.url} ${reason}`);
+    this.state = 'down';
+    this.ev.onDown?.();
+    this.urlIndex = (this.urlIndex + 1) % this.opts.hubs.length;
     // A full round over all hubs counts as one attempt for the backoff.
-    const delay = urlIndex === 0 || opts.hubs.length === 1 ? backoffMs(attempt++, opts.retryBaseMs, opts.retryMaxMs) : 0;
-    retryTimer = setTimeout(connect, delay);
+    const delay = this.urlIndex === 0 || this.opts.hubs.length === 1 ? backoffMs(this.attempt++, this.opts.retryBaseMs, this.opts.retryMaxMs) : 0;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  function connect(): void {
-    if (closed) return;
-    const url = opts.hubs[urlIndex];
-    let settled = false;
-    const sock = new WebSocket(url, {
-      headers: { Authorization: `Bearer ${opts.token}` },
-      perMessageDeflate: false,
-      handshakeTimeout: opts.connectTimeoutMs ?? 10_000,
-      // ws masks with a random key as RFC 6455 requires: log lines carry attacker-influenced
-      // bytes (paths, user agents), the very case masking protects intermediaries from (§10.3).
-    });
-    ws = sock;
-    lastSent = 0;
-    inflight = 0;
-    const helloTimer = setTimeout(() => sock.terminate(), (opts.connectTimeoutMs ?? 10_000) * 2);
-    const fail = (reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(helloTimer);
-      clearInterval(pinger);
-      scheduleReconnect(reason);
-    };
-    let alive = true;
-    const pinger = setInterval(() => {
-      if (!alive) return sock.terminate();
-      alive = false;
-      if (sock.readyState === WebSocket.OPEN) sock.ping();
-    }, 15_000);
-    sock.on('pong', () => (alive = true));
-    sock.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      res.resume();
-      if ((status === 401 || status === 403) && !everConnected) {
-        settled = true;
-        clearTimeout(helloTimer);
-        clearInterval(pinger);
-        sock.terminate();
-        ev.onAuthRejected(url, status);
-        return;
-      }
-      sock.terminate();
-      fail(status === 401 || status === 403 ? `refused the token (HTTP ${status})` : `answered HTTP ${status} instead of upgrading`);
-    });
-    sock.on('open', () => {
-      sock.send(encodeFrame({ type: 'hello', shipper: opts.shipperId, host: opts.host, version: PROTOCOL_VERSION }));
-    });
-    sock.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) return;
-      const r = decodeFrame(data);
-      if (!r.ok) return ev.warn(`hub sent an unreadable frame (${r.message})`);
-      const f = r.frame;
-      if (f.type === 'welcome') {
-        clearTimeout(helloTimer);
-        window = Math.max(1, Number(f.max_inflight) || 1);
-        const acked = Number(f.acked) || 0;
-        if (!ev.onWelcome(f, url)) {
-          sock.terminate();
-          return;
-        }
-        if (state === 'down') ev.info(`connected to hub ${url} after ${Math.round((Date.now() - downSince) / 1000)} s; sending ${spool.entries.length} spooled batch(es)`);
-        else ev.info(`connected to hub ${url} (hub id ${f.hub})`);
-        state = 'connected';
-        everConnected = true;
-        attempt = 0;
-        if (acked > 0) ev.onAcked(spool.ack(acked, true), undefined);
-        lastSent = acked;
-        pump();
-      } else if (f.type === 'ack') {
-        inflight = Math.max(0, inflight - 1);
-        ev.onAcked(spool.ack(f.seq), f);
-        pump();
-      } else if (f.type === 'error') {
-        ev.warn(`hub ${url} reported ${f.code}: ${f.message}`);
-      }
-    });
-    sock.on('error', (err) => fail(`is unreachable (${describe(err)})`));
-    sock.on('close', (code, reason) => fail(`closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
-  }
-
-  async function pump(): Promise<void> {
-    if (pumping) return;
-    pumping = true;
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
     try {
-      while (state === 'connected' && ws && ws.readyState === WebSocket.OPEN && inflight < window) {
-        const next = firstAfter(spool.entries, lastSent);
+      while (this.state === 'connected' && this.conn?.open && this.inflight < this.window) {
+        const next = firstAfter(this.spool.entries, this.lastSent);
         if (!next) break;
-        const sock = ws;
-        const frame = await spool.frame(next);
-        if (sock !== ws || sock.readyState !== WebSocket.OPEN) break;
-        lastSent = next.seq;
-        inflight++;
-        sock.send(frame, { binary: true });
+        const conn = this.conn;
+        const frame = await this.spool.frame(next);
+        if (conn !== this.conn || !conn.open) break;
+        this.lastSent = next.seq;
+        this.inflight++;
+        conn.send(frame);
       }
     } catch (err) {
-      ev.warn(`could not send a spooled batch: ${describe(err)}`);
-      ws?.terminate();
+      const e = err as NodeJS.ErrnoException;
+      this.ev.warn(`could not send a spooled batch: ${e?.code ?? e?.message ?? String(err)}`);
+      this.conn?.terminate();
     } finally {
-      pumping = false;
+      this.pumping = false;
     }
   }
-
-  return {
-    start() {
-      state = 'connecting';
-      connect();
-    },
-    notify() {
-      void pump();
-    },
-    get state() {
-      return state;
-    },
-    get url() {
-      return opts.hubs[urlIndex];
-    },
-    get inflight() {
-      return inflight;
-    },
-    async close() {
-      closed = true;
-      clearTimeout(retryTimer);
-      const sock = ws;
-      ws = undefined;
-      if (sock && sock.readyState !== WebSocket.CLOSED) {
-        await new Promise<void>((res) => {
-          sock.once('close', () => res());
-          sock.close(1000);
-          setTimeout(() => {
-            sock.terminate();
-            res();
-          }, 1000).unref();
-        });
-      }
-    },
-  };
 }

@@ -11,17 +11,15 @@
  * a few heartbeats) is retried with capped exponential backoff and announced on stderr.
  */
 import WebSocket from 'ws';
-import { decodeFrame } from '../hub/protocol/index.js';
 import type { JsonRecord } from '../hub/protocol/index.js';
 import { CliError, describeNetworkError } from './errors.js';
 import { hubErrorMessage } from './history.js';
-import { toPrintable } from './printable.js';
+import { decodeMessage, describeDropped, describeGap, judgeClose, recordsOf } from './live-frames.js';
+import { IdleWatchdog } from './live-watchdog.js';
 
-/**
- * No frame for this long (heartbeats come every ~5 s) earns the hub a ping; no answer within
- * PING_TIMEOUT_MS after that means the connection is dead. The ping step keeps a tail whose own
- * event loop was blocked (a stalled stdout pipe) from mistaking its own stall for a dead hub.
- */
+export { describeGap };
+
+/** Silence before the hub is pinged, and how long the ping may take (live-watchdog.ts). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 20_000;
 const PING_TIMEOUT_MS = 5_000;
 export const DEFAULT_BACKOFF_INITIAL_MS = 200;
@@ -62,25 +60,6 @@ export interface LiveTail {
   close(): Promise<void>;
 }
 
-/** Close codes after which reconnecting would only fail the same way (RFC 6455 §7.4.1). */
-const FATAL_CLOSE = new Set([1002, 1003, 1007, 1008]);
-
-function isRecordsFrame(f: unknown): f is { type: 'records'; records: unknown[] } {
-  return (f as { type?: unknown }).type === 'records' && Array.isArray((f as { records?: unknown }).records);
-}
-
-/** One stderr line for a `gap` frame (records the live stream may lack while the bus was out). */
-export function describeGap(frame: Record<string, unknown>): string {
-  const when = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : undefined);
-  const count = typeof frame.count === 'number' ? `${frame.count} record${frame.count === 1 ? '' : 's'}` : 'records';
-  const from = when(frame.from);
-  const to = when(frame.to);
-  const span = from && to ? ` between ${from} and ${to}` : from ? ` since ${from}` : '';
-  const why = frame.reason === 'bus_lost' ? 'the hub lost its message bus'
-    : frame.reason === 'bus_outage' ? "the hub's message bus was out"
-      : `the hub reported a gap (${String(frame.reason ?? 'unknown')})`;
-  return `${why}: ${count}${span} may be missing from the live stream; they are in the history (GET /logs)`;
-}
 
 export function openLiveTail(opts: LiveTailOptions): LiveTail {
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -97,7 +76,7 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   let paused = false;
   let backoffMs = backoffInitialMs;
   let droppedTotal = 0;
-  let idleTimer: NodeJS.Timeout | undefined;
+  const watchdog = new IdleWatchdog(idleTimeoutMs, pingTimeoutMs, (why) => (lastProblem = why));
   let retryTimer: NodeJS.Timeout | undefined;
   let lastProblem = '';
   let fatal: CliError | undefined;
@@ -112,7 +91,7 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   function stop(err?: CliError): void {
     if (closing) return;
     closing = true;
-    clearTimeout(idleTimer);
+    watchdog.stop();
     clearTimeout(retryTimer);
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       ws.once('close', () => settle(err));
@@ -126,17 +105,8 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   }
 
   function armIdle(): void {
-    clearTimeout(idleTimer);
-    if (paused || closing) return;
-    const socket = ws;
-    idleTimer = setTimeout(() => {
-      if (socket?.readyState !== WebSocket.OPEN) return;
-      socket.ping();
-      idleTimer = setTimeout(() => {
-        lastProblem = `nothing from the hub for ${Math.round((idleTimeoutMs + pingTimeoutMs) / 1000)}s`;
-        socket.terminate();
-      }, pingTimeoutMs);
-    }, idleTimeoutMs);
+    if (paused || closing) watchdog.stop();
+    else watchdog.arm(ws);
   }
 
   function url(): string {
@@ -147,26 +117,23 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
   }
 
   function handleFrame(frame: Record<string, unknown>): void {
-    if (isRecordsFrame(frame)) {
-      // Records arrive as WireRecords (msgpack) or, from a JSON-speaking hub, in JSON shape.
-      const records = frame.records.map(toPrintable).filter((r): r is JsonRecord => r !== undefined);
+    const records = recordsOf(frame);
+    if (records) {
       if (records.length === 0) return;
       lastId = records[records.length - 1].id;
       seenRecord = true;
       if (!opts.onRecords(records)) {
         paused = true;
-        clearTimeout(idleTimer);
+        watchdog.stop();
         ws?.pause();
       }
       return;
     }
     switch (frame.type) {
-      case 'heartbeat':
-        return;
       case 'dropped': {
         const count = Number(frame.count) || 0;
         droppedTotal += count;
-        opts.onNotice(`the hub dropped ${count} record${count === 1 ? '' : 's'} because this client fell behind (${droppedTotal} dropped so far); they are in the history (GET /logs)`);
+        opts.onNotice(describeDropped(count, droppedTotal));
         return;
       }
       case 'gap':
@@ -176,33 +143,17 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
         lastProblem = `${String(frame.message ?? frame.code ?? 'error')}`;
         return;
       default:
-        return; // Unknown frame types are for newer clients.
+        return; // heartbeat; unknown frame types are for newer clients.
     }
   }
 
   function onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     armIdle();
     framesOnSocket += 1;
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    let frame: unknown;
-    if (isBinary) {
-      const r = decodeFrame(bytes);
-      if (!r.ok) {
-        lastProblem = `unreadable frame from the hub (${r.message})`;
-        ws?.terminate();
-        return;
-      }
-      frame = r.frame;
-    } else {
-      try {
-        frame = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        lastProblem = 'unreadable text frame from the hub';
-        ws?.terminate();
-        return;
-      }
-    }
-    if (frame && typeof frame === 'object') handleFrame(frame as Record<string, unknown>);
+    const d = decodeMessage(data, isBinary);
+    if ('frame' in d) return handleFrame(d.frame);
+    lastProblem = d.problem;
+    ws?.terminate();
   }
 
   function scheduleReconnect(why: string): void {
@@ -267,24 +218,14 @@ export function openLiveTail(opts: LiveTailOptions): LiveTail {
     });
 
     socket.on('close', (code, reasonBuf) => {
-      clearTimeout(idleTimer);
+      watchdog.stop();
       if (ws !== socket) return;
       paused = false;
       if (closing) return;
-      const reason = reasonBuf.toString('utf8');
       if (fatal) return stop(fatal);
-      // The hub also closes with 1008 a client too slow to read ("too slow: …") or one whose
-      // token went away; only a 1008 before any frame is a refused filter. The others are worth
-      // a reconnect: `after=` then replays what this client missed, and a revoked token gets a 401.
-      const refused = code !== 1008 || (framesOnSocket === 0 && !/^too slow/i.test(reason));
-      if (FATAL_CLOSE.has(code) && refused) {
-        return stop(new CliError(`the hub closed the live tail (${code}): ${reason || lastProblem || 'policy violation'}`));
-      }
-      if (!everOpened && !outage && code === 1006 && lastProblem !== '' && !/timed out|nothing from/.test(lastProblem)) {
-        // The very first connection failed at the network level: the hub is not there.
-        return stop(new CliError(`cannot reach the hub at ${opts.wsUrl}: ${lastProblem}`));
-      }
-      const why = lastProblem || (reason ? `${code} ${reason}` : code === 1006 ? 'connection dropped' : `closed with ${code}`);
+      const verdict = judgeClose({ code, reason: reasonBuf.toString('utf8'), framesOnSocket, firstAttempt: !everOpened && !outage, lastProblem, wsUrl: opts.wsUrl });
+      if (verdict instanceof CliError) return stop(verdict);
+      const why = verdict;
       scheduleReconnect(why);
     });
   }

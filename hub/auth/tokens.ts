@@ -6,7 +6,7 @@
  * generates an admin token into `<data>/admin.token` (mode 0600) and reuses it on restart.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
 import { ADMIN_TOKEN_FILE } from '../protocol/programs.js';
@@ -16,6 +16,11 @@ export type Scope = (typeof SCOPES)[number];
 
 export interface Principal {
   name: string;
+  /**
+   * Stable identity of the token itself (a prefix of its SHA-256, never the token): what
+   * per-token state, such as a shipper's dedupe seq (SPEC §3), is keyed by.
+   */
+  key: string;
   scopes: ReadonlySet<Scope>;
   /** Services this token may write; '*' for any. */
   services: readonly string[] | '*';
@@ -37,6 +42,10 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+function keyOf(hash: Buffer): string {
+  return hash.subarray(0, 12).toString('base64url');
+}
+
 export function createRegistry(entries: Entry[]): TokenRegistry {
   return {
     size: entries.length,
@@ -44,7 +53,7 @@ export function createRegistry(entries: Entry[]): TokenRegistry {
       const h = sha256(token);
       let found: Entry | undefined;
       for (const e of entries) if (timingSafeEqual(h, e.hash) && !found) found = e;
-      return found && { name: found.name, scopes: found.scopes, services: found.services };
+      return found && { name: found.name, key: found.key, scopes: found.scopes, services: found.services };
     },
   };
 }
@@ -87,7 +96,7 @@ function parseEntry(raw: unknown, where: string): Entry {
     }
     services = Object.freeze([...(e.services as string[])]);
   }
-  return { hash: hash!, name, scopes, services };
+  return { hash: hash!, key: keyOf(hash!), name, scopes, services };
 }
 
 export function loadTokensFile(path: string): TokenRegistry {
@@ -100,20 +109,63 @@ export function loadTokensFile(path: string): TokenRegistry {
   return parseTokensFile(text, path);
 }
 
-/** Reads `<dataDir>/admin.token`, creating it (mode 0600) when missing. */
+/**
+ * Reads `<dataDir>/admin.token`, creating it when missing: O_CREAT|O_EXCL|O_NOFOLLOW with mode
+ * 0600, so a file or symlink planted there is never written through. An existing one must be a
+ * regular file (not a symlink) readable by its owner alone; otherwise startup stops with one
+ * line saying how to fix it, since a token others could read may already have leaked.
+ */
 export function ensureAdminToken(dataDir: string): { token: string; path: string; created: boolean } {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
-  if (existsSync(path)) {
-    const token = readFileSync(path, 'utf8').trim();
-    if (token !== '') return { token, path, created: false };
-  }
   mkdirSync(dataDir, { recursive: true });
+  const existing = readExistingToken(path);
+  if (existing !== undefined) return { token: existing, path, created: false };
   const token = `lw_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(path, `${token}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    // Another process created it in between: use theirs (checked like any existing file).
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { token: readExistingToken(path) ?? fail(path, 'is empty; remove it and restart to get a new admin token'), path, created: false };
+    throw new HubError('HUB_ERR_CONFIG', `cannot create ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    writeSync(fd, `${token}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   return { token, path, created: true };
 }
 
+function fail(path: string, what: string): never {
+  throw new HubError('HUB_ERR_CONFIG', `${path} ${what}`);
+}
+
+/** The token in an existing admin.token, undefined when there is none (or it is empty). */
+function readExistingToken(path: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  if (st.isSymbolicLink()) fail(path, 'is a symbolic link; the hub does not follow it. Remove it (rm) and restart to get a new admin token');
+  if (!st.isFile()) fail(path, 'is not a regular file; remove it and restart to get a new admin token');
+  if ((st.mode & 0o077) !== 0) {
+    fail(path, `has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, readable by others; run chmod 600 ${path}, or remove it (the token may have leaked) and restart for a new one`);
+  }
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const token = readFileSync(fd, 'utf8').trim();
+    return token === '' ? undefined : token;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function adminRegistry(token: string): TokenRegistry {
-  return createRegistry([{ hash: sha256(token), name: 'admin (generated)', scopes: new Set(SCOPES), services: '*' }]);
+  const hash = sha256(token);
+  return createRegistry([{ hash, key: keyOf(hash), name: 'admin (generated)', scopes: new Set(SCOPES), services: '*' }]);
 }

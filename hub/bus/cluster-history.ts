@@ -1,7 +1,8 @@
 /**
  * Cluster-wide history (SPEC §7): every hub announces itself on `<root>.hubs.announce` and
  * answers history queries for its own store on `<root>.history.<hub id>`; a query on any hub
- * asks each known peer, merges the answers with its own by id, and keeps `limit`.
+ * asks each known peer, merges the answers with its own in the query's order (by (timestamp, id)
+ * for event-time listings, by id for receive order), and keeps `limit`.
  *
  * Invariants:
  * - Each peer is paged until it has given `limit` records or says it has no more, so the merged
@@ -139,7 +140,7 @@ export class ClusterHistory implements History {
     this.answering++;
     try {
       const maxBytes = Math.min(req.maxBytes, this.opts.bus.maxPayloadBytes());
-      const records = await this.readUpTo(parsed.filter, req.order, req.after, Math.max(1, Math.min(MAX_PAGE, req.limit)), maxBytes);
+      const records = await this.readUpTo({ filter: parsed.filter, order: req.order, by: req.by, after: req.after, afterTs: req.afterTs, limit: Math.max(1, Math.min(MAX_PAGE, req.limit)) }, maxBytes);
       return encodeReplyWithin(records, maxBytes);
     } finally {
       this.answering--;
@@ -147,18 +148,20 @@ export class ClusterHistory implements History {
   }
 
   /** Reads matches from the store until `limit` records or (roughly) `maxBytes`, whichever first. */
-  private async readUpTo(filter: RecordFilter, order: 'asc' | 'desc', after: string | undefined, limit: number, maxBytes: number): Promise<WireRecord[]> {
+  private async readUpTo(q: HistoryQuery, maxBytes: number): Promise<WireRecord[]> {
     const out: WireRecord[] = [];
     let bytes = 0;
-    while (out.length < limit && bytes <= maxBytes) {
-      const want = Math.min(ANSWER_STORE_PAGE, limit - out.length);
-      const page = await this.opts.local.query({ filter, order, after, limit: want });
+    let { after, afterTs } = q;
+    while (out.length < q.limit && bytes <= maxBytes) {
+      const want = Math.min(ANSWER_STORE_PAGE, q.limit - out.length);
+      const page = await this.opts.local.query({ ...q, after, afterTs, limit: want });
       for (const r of page) {
         out.push(r);
         bytes += r.message.length + 64;
       }
       if (page.length < want) break;
       after = page[page.length - 1].id;
+      afterTs = page[page.length - 1].ts;
     }
     return out;
   }
@@ -170,11 +173,7 @@ export class ClusterHistory implements History {
     try {
       const parts = await Promise.all([this.opts.local.query(q), ...peers.map((p) => this.askPeer(p, q, budget))]);
       if (parts.length === 1) return parts[0];
-      const seen = new Set<string>();
-      const all: WireRecord[] = [];
-      for (const part of parts) for (const r of part) if (!seen.has(r.id)) { seen.add(r.id); all.push(r); }
-      all.sort(q.order === 'asc' ? (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : (a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      return all.length > q.limit ? all.slice(0, q.limit) : all;
+      return mergeParts(parts, q);
     } finally {
       this.held.give(held);
     }
@@ -191,15 +190,19 @@ export class ClusterHistory implements History {
     const pageBytes = Math.floor(this.opts.bus.maxPayloadBytes() * 0.9);
     let peerLeft = this.opts.maxPeerAnswerBytes ?? DEFAULT_MAX_PEER_ANSWER_BYTES;
     let after = q.after;
+    let afterTs = q.afterTs;
     while (out.length < q.limit) {
-      const maxBytes = budget.take(Math.min(pageBytes, peerLeft));
+      const want = Math.min(pageBytes, peerLeft);
+      const maxBytes = budget.take(want);
+      // Which budget, if any, made this page smaller than a full one.
+      const limitedBy = maxBytes < want ? 'query_budget' : want < pageBytes ? 'peer_budget' : undefined;
       if (maxBytes < MIN_PAGE_BYTES) {
         budget.give(maxBytes);
-        this.answerCut(peer, peerLeft < MIN_PAGE_BYTES ? 'peer_budget' : 'query_budget');
+        this.answerCut(peer, limitedBy ?? 'peer_budget');
         break;
       }
       const limit = Math.min(MAX_PAGE, q.limit - out.length);
-      const reply = await this.opts.bus.request(subject, encodeRequest({ f, order: q.order, after, limit, maxBytes }), this.timeoutMs);
+      const reply = await this.opts.bus.request(subject, encodeRequest({ f, order: q.order, by: q.by, after, afterTs, limit, maxBytes }), this.timeoutMs);
       const used = reply.ok ? Math.min(reply.data.byteLength, maxBytes) : 0;
       budget.give(maxBytes - used);
       peerLeft -= used;
@@ -219,9 +222,11 @@ export class ClusterHistory implements History {
       }
       const raw = page.records.length > limit ? page.records.slice(0, limit) : page.records;
       out.push(...checkPeerRecords(raw, limits, (reason) => this.drops.record(reason, subject), keep));
-      const last = raw[raw.length - 1] as { id?: unknown } | undefined;
+      const last = raw[raw.length - 1] as { id?: unknown; ts?: unknown } | undefined;
+      if (page.more && raw.length === 0 && limitedBy) this.answerCut(peer, limitedBy); // the next record did not fit what was left
       if (!page.more || typeof last?.id !== 'string') break;
       after = last.id;
+      afterTs = typeof last.ts === 'number' ? last.ts : undefined;
     }
     return out;
   }
@@ -236,6 +241,33 @@ export class ClusterHistory implements History {
     this.offEvent();
     for (const s of this.subs) s.unsubscribe();
   }
+}
+
+/**
+ * Merges the hubs' answers (each already in the query's order) into the first `limit`, dropping
+ * repeats: a linear k-way merge — by (timestamp, id) for event-time listings, by id for receive
+ * order — so a big cluster answer costs no sort on the event loop.
+ */
+export function mergeParts(parts: WireRecord[][], q: HistoryQuery): WireRecord[] {
+  const byId = (a: WireRecord, b: WireRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const asc = q.by === 'event' ? (a: WireRecord, b: WireRecord) => a.ts - b.ts || byId(a, b) : byId;
+  const cmp = q.order === 'asc' ? asc : (a: WireRecord, b: WireRecord) => asc(b, a);
+  const at = parts.map(() => 0);
+  const seen = new Set<string>();
+  const out: WireRecord[] = [];
+  while (out.length < q.limit) {
+    let best = -1;
+    for (let p = 0; p < parts.length; p++) {
+      if (at[p] < parts[p].length && (best < 0 || cmp(parts[p][at[p]], parts[best][at[best]]) < 0)) best = p;
+    }
+    if (best < 0) break;
+    const r = parts[best][at[best]++];
+    if (!seen.has(r.id)) {
+      seen.add(r.id);
+      out.push(r);
+    }
+  }
+  return out;
 }
 
 export function openClusterHistory(opts: ClusterHistoryOptions): ClusterHistory {

@@ -1,7 +1,7 @@
 /**
  * Wire format of cluster history requests and replies (MessagePack via the shared codec).
  *
- *   request  { f: WireFilter, order: 'asc'|'desc', after?: id, limit: n, maxBytes: n }
+ *   request  { f: WireFilter, order: 'asc'|'desc', by?: 'event'|'receive', afterTs?: ms (by event: cursor (afterTs, after)), after?: id, limit: n, maxBytes: n }
  *   reply    { records: WireRecord[], more: boolean }
  *
  * The filter travels as the filter the asking hub already parsed (absolute times, label sets,
@@ -36,7 +36,10 @@ export interface WireFilter {
 export interface HistoryRequest {
   f: WireFilter;
   order: 'asc' | 'desc';
+  /** Sort key (absent: receive order); with `event`, the cursor is (afterTs, after). */
+  by?: 'event' | 'receive';
   after?: string;
+  afterTs?: number;
   limit: number;
   maxBytes: number;
 }
@@ -95,7 +98,10 @@ export function decodeRequest(bytes: Uint8Array): HistoryRequest | undefined {
   if (v.order !== 'asc' && v.order !== 'desc') return undefined;
   if (!Number.isSafeInteger(v.limit) || v.limit! < 1 || !Number.isSafeInteger(v.maxBytes) || v.maxBytes! < 1) return undefined;
   if (v.after !== undefined && (typeof v.after !== 'string' || v.after.length > MAX_CURSOR_CHARS)) return undefined;
-  return { f: v.f, order: v.order, after: v.after, limit: v.limit!, maxBytes: v.maxBytes! };
+  if (v.by !== undefined && v.by !== 'event' && v.by !== 'receive') return undefined;
+  if (v.afterTs !== undefined && !Number.isSafeInteger(v.afterTs)) return undefined;
+  if (v.by === 'event' && v.after !== undefined && v.afterTs === undefined) return undefined;
+  return { f: v.f, order: v.order, by: v.by, after: v.after, afterTs: v.afterTs, limit: v.limit!, maxBytes: v.maxBytes! };
 }
 
 /** Bytes of a reply map and its array header, beyond the records themselves. */

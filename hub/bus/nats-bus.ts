@@ -1,6 +1,6 @@
 /**
- * The NATS bus (`--nats nats://…`). The only module that imports `nats`; NatsError is translated
- * here into BusReply codes and human messages, and never leaves hub/bus/.
+ * The NATS bus (`--nats nats://…`). Only hub/bus/nats-*.ts import `nats`; NatsError is translated
+ * into BusReply codes and human messages (nats-errors.ts) and never leaves hub/bus/.
  *
  * Invariants:
  * - Opening never waits for NATS: the hub starts while NATS is down and a background loop
@@ -12,25 +12,23 @@
  * - Subscriptions made before the first connection are applied once it is up; nats.js replays
  *   them on every reconnect.
  * - NATS is not trusted (docs/nats.md): credentials come from flags (nats-auth.ts) and are never
- *   printed (URLs are redacted); with a cluster secret every message sent is signed and every
- *   message received must be (signing.ts); records are validated as ingest validates
- *   (peer-input.ts); every callback from nats.js is guarded, so nothing received can throw into
- *   the event loop. What is refused is counted and logged (drops.ts).
+ *   printed (URLs are redacted); every message in and out passes nats-guard.ts (signatures with a
+ *   cluster secret, envelope shape, replays, records validated as ingest validates); every
+ *   callback from nats.js is guarded, so nothing received can throw into the event loop.
  */
 import { connect, createInbox, headers, Events, nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../log.js';
 import type { WireRecord } from '../protocol/frames.js';
-import { DEFAULT_LIMITS, type ValidationLimits } from '../protocol/record.js';
+import type { ValidationLimits } from '../protocol/record.js';
 import { SUBJECT_ROOT } from '../protocol/subjects.js';
 import { LocalBus } from './local-bus.js';
-import { decodeEnvelope, encodeEnvelopes, groupBySubject, LossTracker } from './envelope.js';
+import { encodeEnvelopes, groupBySubject, LossTracker } from './envelope.js';
 import type { Bus, BusEvent, BusReply, BusStatus, BusSubscription, RecordsHandler, RequestHandler } from './bus.js';
-import { createDropReporter, type BusDropCounters, type DropReporter } from './drops.js';
+import type { BusDropCounters } from './drops.js';
 import { natsConnectionOptions, type NatsAuthOptions } from './nats-auth.js';
 import { describeNatsError, replyError } from './nats-errors.js';
-import { checkPeerRecords, PeerRejectReason, recordFitsSubject } from './peer-input.js';
+import { NatsGuard } from './nats-guard.js';
 import { redactUrls } from './redact.js';
-import { createSigner, SIGNATURE_HEADER, type Signer } from './signing.js';
 
 export interface NatsBusOptions {
   /** NATS server URLs, comma-separated. */
@@ -86,19 +84,18 @@ export class NatsBus implements Bus {
   private readonly log?: Logger;
   private connecting?: Promise<void>;
   private wake?: () => void;
+  /** Where answers to this hub's requests arrive: `_INBOX_<root>.…` (docs/nats.md). */
+  private readonly inboxPrefix: string;
   /** The servers as printed: credentials in URLs redacted. */
   private readonly shownServers: string;
-  private readonly signer?: Signer;
-  private readonly drops: DropReporter;
-  private readonly limits: ValidationLimits;
+  private readonly guard: NatsGuard;
 
   constructor(private readonly opts: NatsBusOptions) {
     this.root = opts.root ?? SUBJECT_ROOT;
     this.log = opts.log;
     this.shownServers = redactUrls(opts.servers);
-    this.signer = opts.clusterSecret ? createSigner(opts.clusterSecret) : undefined;
-    this.drops = createDropReporter(this.log, opts.drops);
-    this.limits = opts.recordLimits ?? DEFAULT_LIMITS;
+    this.inboxPrefix = `_INBOX_${this.root}`;
+    this.guard = new NatsGuard({ clusterSecret: opts.clusterSecret, recordLimits: opts.recordLimits, drops: opts.drops, log: this.log });
     this.local = new LocalBus({ root: this.root, onHandlerError: (err) => this.log?.warn({ err }, 'bus subscriber failed') });
     this.connecting = this.connectLoop();
   }
@@ -112,6 +109,8 @@ export class NatsBus implements Bus {
       try {
         const nc = await connect({
           ...natsConnectionOptions(this.opts.servers, this.opts.auth),
+          // Our own inbox prefix, so NATS permissions can keep everyone else off our answers.
+          inboxPrefix: this.inboxPrefix,
           name: this.opts.name ?? 'logwire-hub',
           noEcho: true,
           reconnect: true,
@@ -225,28 +224,9 @@ export class NatsBus implements Bus {
     try {
       spec.onMsg(msg);
     } catch (err) {
-      this.drops.message('handler_error', spec.pattern);
+      this.guard.drops.message('handler_error', spec.pattern);
       this.log?.debug({ err, subject: spec.pattern }, 'a bus handler failed on a message from NATS');
     }
-  }
-
-  // ---- signing ------------------------------------------------------------------------------
-
-  /** Headers for a message we send: the signature, when a cluster secret is set. */
-  private signed(subject: string, reply: string, data: Uint8Array, h?: MsgHdrs): MsgHdrs | undefined {
-    if (!this.signer) return h;
-    const out = h ?? headers();
-    out.set(SIGNATURE_HEADER, this.signer.sign(subject, reply, data));
-    return out;
-  }
-
-  /** True when a received message may be used: signed with our secret, or no secret is set. */
-  private authentic(subject: string, reply: string, msg: Msg, pattern: string): boolean {
-    if (!this.signer) return true;
-    const outcome = this.signer.verify(subject, reply, msg.data, msg.headers?.get(SIGNATURE_HEADER));
-    if (outcome === 'ok') return true;
-    this.drops.message(outcome, pattern);
-    return false;
   }
 
   private addNatsSub(pattern: string, onMsg: (msg: Msg) => void): BusSubscription {
@@ -279,7 +259,7 @@ export class NatsBus implements Bus {
       const { payloads, skipped } = encodeEnvelopes(this.origin, counter, group, maxBytes);
       if (skipped > 0) this.log?.warn({ subject, skipped }, 'records too large for one NATS message were not fanned out (they are stored)');
       try {
-        for (const p of payloads) this.nc.publish(subject, p, { headers: this.signed(subject, '', p) });
+        for (const p of payloads) this.nc.publish(subject, p, { headers: this.guard.headersFor(subject, '', p) });
       } catch (err) {
         this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
       }
@@ -290,15 +270,8 @@ export class NatsBus implements Bus {
     const local = this.local.subscribeRecords(pattern, handler);
     const tracker = new LossTracker();
     const remote = this.addNatsSub(pattern, (msg) => {
-      const subject = msg.subject;
-      if (!this.authentic(subject, msg.reply ?? '', msg, pattern)) return;
-      const env = decodeEnvelope(msg.data);
-      if (!env) return this.drops.message('malformed', subject);
-      const lost = tracker.observe(subject, env);
-      if (lost === 'replayed') return this.drops.message('replayed', subject);
-      const drop = (reason: string): void => this.drops.record(reason, subject);
-      const records = checkPeerRecords(env.r, this.limits, drop, (r) => (recordFitsSubject(r, subject) ? undefined : PeerRejectReason.subjectMismatch));
-      if (records.length > 0 || lost > 0) handler(records, { subject, lost });
+      const got = this.guard.records(msg, pattern, tracker);
+      if (got && (got.records.length > 0 || got.lost > 0)) handler(got.records, { subject: msg.subject, lost: got.lost });
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
@@ -310,7 +283,7 @@ export class NatsBus implements Bus {
     this.local.publish(subject, data);
     if (!this.connected || !this.nc) return;
     try {
-      this.nc.publish(subject, data, { headers: this.signed(subject, '', data) });
+      this.nc.publish(subject, data, { headers: this.guard.headersFor(subject, '', data) });
     } catch (err) {
       this.log?.warn({ subject, error: describeNatsError(err) }, 'NATS publish failed');
     }
@@ -319,7 +292,7 @@ export class NatsBus implements Bus {
   subscribe(subject: string, handler: (data: Uint8Array, subject: string) => void): BusSubscription {
     const local = this.local.subscribe(subject, handler);
     const remote = this.addNatsSub(subject, (msg) => {
-      if (this.authentic(msg.subject, msg.reply ?? '', msg, subject)) handler(msg.data, msg.subject);
+      if (this.guard.authentic(msg.subject, msg.reply ?? '', msg, subject)) handler(msg.data, msg.subject);
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
   }
@@ -327,8 +300,8 @@ export class NatsBus implements Bus {
   serve(subject: string, handler: RequestHandler): BusSubscription {
     const local = this.local.serve(subject, handler);
     const remote = this.addNatsSub(subject, (msg) => {
-      if (!msg.reply) return this.drops.message('no_reply_subject', subject);
-      if (!this.authentic(msg.subject, msg.reply, msg, subject)) return;
+      if (!msg.reply) return this.guard.drops.message('no_reply_subject', subject);
+      if (!this.guard.authentic(msg.subject, msg.reply, msg, subject)) return;
       void this.answer(msg, msg.reply, handler);
     });
     return { unsubscribe: () => { local.unsubscribe(); remote.unsubscribe(); } };
@@ -346,7 +319,7 @@ export class NatsBus implements Bus {
       h.set(ERROR_HEADER, '1');
     }
     try {
-      msg.respond(payload, { headers: this.signed(reply, '', payload, h) });
+      msg.respond(payload, { headers: this.guard.headersFor(reply, '', payload, h) });
     } catch (err) {
       this.log?.warn({ subject: msg.subject, error: describeNatsError(err) }, 'could not answer a request on NATS');
     }
@@ -358,11 +331,11 @@ export class NatsBus implements Bus {
     if (here.ok || here.code !== 'no_responders') return here;
     if (!this.connected || !this.nc) return { ok: false, code: 'disconnected', message: `NATS is not connected (${this.lastError ?? 'connecting'})` };
     // Signed requests name their own inbox: the signature covers it, and the answer's covers it too.
-    const inbox = this.signer ? createInbox() : '';
+    const inbox = this.guard.signing ? createInbox(this.inboxPrefix) : '';
     try {
-      const opts = { timeout: timeoutMs, headers: this.signed(subject, inbox, data), ...(inbox ? { noMux: true, reply: inbox } : {}) };
+      const opts = { timeout: timeoutMs, headers: this.guard.headersFor(subject, inbox, data), ...(inbox ? { noMux: true, reply: inbox } : {}) };
       const msg = await this.nc.request(subject, data, opts);
-      if (this.signer && !this.authentic(msg.subject, '', msg, subject)) {
+      if (this.guard.signing && !this.guard.authentic(msg.subject, '', msg, subject)) {
         return { ok: false, code: 'failed', message: `the answer on ${subject} was not signed with this hub's --cluster-secret` };
       }
       if (msg.headers?.get(ERROR_HEADER)) return { ok: false, code: 'failed', message: new TextDecoder().decode(msg.data).slice(0, 500) };
@@ -389,7 +362,7 @@ export class NatsBus implements Bus {
     const s: BusStatus = { ok: this.connected && !this.closed, kind: 'nats', since: this.stateSinceMs, reconnects: this.reconnects };
     if (this.connected && this.nc) s.server = this.nc.getServer();
     else s.error = this.closed ? 'closed' : `NATS unreachable at ${this.shownServers}: ${this.lastError ?? 'connecting'}`;
-    s.signed = this.signer !== undefined;
+    s.signed = this.guard.signing;
     return s;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Per-connection state of a shipper on /v1/ingest and the rules of its conversation (SPEC §3):
- * hello first, then batches with strictly increasing seq, at most `max_inflight` unacked.
+ * hello first, then batches with increasing seq (a resent one is acked again), at most
+ * `max_inflight` unacked.
  */
 import type { Principal } from '../auth/tokens.js';
 
@@ -8,6 +9,10 @@ export interface IngestConnection {
   principal: Principal;
   /** Set by hello. */
   shipper?: string;
+  /** The shipper's dedupe state key: token and shipper id together (dedupe.ts). */
+  dedupeKey?: string;
+  /** welcome.acked as sent: the highest seq stored for this key. */
+  ackedAtHello: number;
   host?: string;
   /** Last batch seq received on this connection. */
   lastSeq: number;
@@ -17,7 +22,7 @@ export interface IngestConnection {
 }
 
 export function newConnection(principal: Principal, remote: string): IngestConnection {
-  return { principal, lastSeq: 0, inflight: 0, closed: false, remote };
+  return { principal, lastSeq: 0, ackedAtHello: 0, inflight: 0, closed: false, remote };
 }
 
 export const MAX_SHIPPER_ID_CHARS = 256;
@@ -29,7 +34,7 @@ export const ProtocolError = {
   badHello: 'bad_hello',
   unsupportedVersion: 'unsupported_version',
   badBatch: 'bad_batch',
-  seqNotIncreasing: 'seq_not_increasing',
+  seqJump: 'seq_jump_too_large',
   inflightExceeded: 'inflight_exceeded',
   unknownFrame: 'unknown_frame',
   malformed: 'malformed_frame',

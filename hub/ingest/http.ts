@@ -29,10 +29,16 @@ function asRecordList(value: unknown, what: string): unknown[] {
   throw new HubError('HUB_ERR_BAD_BODY', `${what} must be one record (an object) or an array of records`);
 }
 
+/**
+ * Content types read as JSON: JSON itself, none at all, and what curl -d (form encoding) and
+ * simple clients (text/plain) send for a JSON body. Anything else is a 415.
+ */
+const JSON_LIKE = new Set(['', 'application/json', 'text/json', 'text/plain', 'application/x-www-form-urlencoded']);
+
 /** Parses a body by content type into a list of candidate records. */
 export function parseBody(contentType: string, body: Buffer): unknown[] {
   if (body.length === 0) throw new HubError('HUB_ERR_BAD_BODY', 'the body is empty; send a JSON record or an array of records');
-  const type = contentType.split(';')[0].trim();
+  const type = contentType.split(';')[0].trim().toLowerCase();
   if (type === 'application/msgpack' || type === 'application/x-msgpack' || type === 'application/vnd.msgpack') {
     const r = decode(body);
     if (!r.ok) throw new HubError('HUB_ERR_BAD_BODY', `the MessagePack body is invalid: ${r.message}`);
@@ -54,7 +60,9 @@ export function parseBody(contentType: string, body: Buffer): unknown[] {
     if (out.length === 0) throw new HubError('HUB_ERR_BAD_BODY', 'the NDJSON body has no records');
     return out;
   }
-  // application/json, and anything else (curl -d sends form encoding by default): try JSON.
+  if (!JSON_LIKE.has(type) && !type.endsWith('+json')) {
+    throw new HubError('HUB_ERR_UNSUPPORTED_MEDIA_TYPE', `content type "${type.slice(0, 100)}" is not accepted; send application/json, application/x-ndjson or application/msgpack`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(s);

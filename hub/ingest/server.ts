@@ -11,11 +11,20 @@ import { CloseCode, PROTOCOL_VERSION, decodeFrame, encodeFrame, type BatchFrame,
 import { upgradeAuthenticated } from '../http/upgrade.js';
 import { MAX_SHIPPER_ID_CHARS, ProtocolError, newConnection, type IngestConnection } from './connection.js';
 import { storeBatch } from './store-batch.js';
+import { MAX_SEQ_JUMP, ackedFor, dedupeKey } from './dedupe.js';
 
 type Socket = WebSocket<IngestConnection>;
 
-/** Frames this much over max_batch_bytes are cut off by uWS itself (still with close 1009). */
-const PAYLOAD_SLACK_BYTES = 1024 * 1024;
+/**
+ * uWS drops a connection without a close frame (1006) when a frame exceeds its
+ * maxPayloadLength, before any callback sees it. So uWS accepts frames well past
+ * max_batch_bytes, and the message handler answers those with an error frame and 1009 (SPEC §9):
+ * up to 4× max_batch_bytes, or max_batch_bytes + 16 MiB when that is more. Beyond that the
+ * connection is cut (the bound on what one connection can make the hub buffer).
+ */
+export function payloadLimitBytes(maxBatchBytes: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(4 * maxBatchBytes, maxBatchBytes + 16 * 1024 * 1024));
+}
 
 export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
   const { config, metrics, log } = ctx;
@@ -48,11 +57,13 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
       return fail(ws, ProtocolError.unsupportedVersion, `protocol version ${String(frame.version)} is not supported; this hub speaks version ${PROTOCOL_VERSION}`, CloseCode.policy);
     }
     conn.shipper = frame.shipper;
+    conn.dedupeKey = dedupeKey(conn.principal, frame.shipper);
+    conn.ackedAtHello = ackedFor(ctx.store, conn.dedupeKey, frame.shipper);
     if (typeof frame.host === 'string' && frame.host !== '') conn.host = frame.host;
     sendFrame(ws, {
       type: 'welcome',
       hub: ctx.store.hubId,
-      acked: ctx.store.ackedSeq(frame.shipper),
+      acked: conn.ackedAtHello,
       max_batch_bytes: config.maxBatchBytes,
       max_inflight: config.maxInflight,
     });
@@ -64,13 +75,21 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
     if (!Number.isSafeInteger(seq) || seq <= 0 || !Array.isArray(records)) {
       return fail(ws, ProtocolError.badBatch, 'a batch needs "seq" (a positive integer) and "records" (an array)', CloseCode.policy);
     }
-    if (seq <= conn.lastSeq) return fail(ws, ProtocolError.seqNotIncreasing, `batch seq ${seq} is not greater than the previous ${conn.lastSeq}`, CloseCode.policy);
+    const floor = Math.max(conn.lastSeq, conn.ackedAtHello);
+    if (seq > floor + MAX_SEQ_JUMP) {
+      return fail(ws, ProtocolError.seqJump, `batch seq ${seq} jumps more than 2^42 past ${floor}, the highest seen for this shipper; number batches 1, 2, 3…`, CloseCode.policy);
+    }
     if (conn.inflight >= config.maxInflight) {
       return fail(ws, ProtocolError.inflightExceeded, `more than max_inflight=${config.maxInflight} unacked batches`, CloseCode.policy);
     }
-    conn.lastSeq = seq;
+    // A seq stored before (resent on this connection or after a reconnect) is acked again.
+    if (seq <= conn.ackedAtHello) {
+      metrics.ingestDuplicateBatches.inc();
+      return sendFrame(ws, { type: 'ack', seq, stored: 0, rejected: [], duplicate: true } as HubFrame);
+    }
+    conn.lastSeq = Math.max(conn.lastSeq, seq);
     conn.inflight++;
-    storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.shipper, seq }, conn.host).then(
+    storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.dedupeKey!, seq }, conn.host).then(
       (outcome) => {
         conn.inflight--;
         const ack: HubFrame & { duplicate?: boolean } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
@@ -86,7 +105,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
   };
 
   app.ws<IngestConnection>('/v1/ingest', {
-    maxPayloadLength: config.maxBatchBytes + PAYLOAD_SLACK_BYTES,
+    maxPayloadLength: payloadLimitBytes(config.maxBatchBytes),
     maxBackpressure: 4 * 1024 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,

@@ -13,6 +13,7 @@
  * heartbeats from a timer, replays from promises. `send()`'s result is backpressure status,
  * `drain` resumes. uWS's own maxBackpressure is set far above ours so uWS never drops silently.
  */
+import { isValidId } from '../protocol/ids.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { HubContext, RouteModule } from '../context.js';
 import type { Bus } from '../bus/bus.js';
@@ -69,7 +70,9 @@ function parseTailQuery(query: URLSearchParams, root: string): TailUserData {
   const format = (query.get('format') ?? 'json').toLowerCase();
   if (format !== 'json' && format !== 'msgpack') return { error: `format: "${format}" is not json or msgpack`, format: 'json', patterns: [] };
   const after = query.get('after') ?? undefined;
-  if (after !== undefined && (after === '' || after.length > MAX_AFTER_CHARS)) return { error: 'after: must be a record id', format, patterns: [] };
+  if (after !== undefined && (after === '' || after.length > MAX_AFTER_CHARS || !isValidId(after))) {
+    return { error: 'after: is not a record id; pass the id of the last record you received', format, patterns: [] };
+  }
   const f = parsed.filter;
   const patterns = logSubjectsFor(f.services ? [...f.services] : undefined, f.severities ? [...f.severities] : undefined, root);
   return { filter: f, format, after, patterns };

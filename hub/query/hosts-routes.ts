@@ -1,5 +1,5 @@
 /**
- * The /hosts family (SPEC §5) in the shapes of the push-aggregator REST API that existing clients
+ * The /hosts family (docs/http-api.md "/hosts") in the shapes of the push-aggregator REST API that existing clients
  * read (reference 004): `{"data": [...]}` with absolute `url` links built from the request's Host
  * header.
  *
@@ -10,7 +10,7 @@
  *
  * `last_modified` is the event time in epoch seconds as a decimal string, as in the reference.
  * `filter` is a case-insensitive substring of the line; the §5 filters (severity, service, from,
- * to, regex …) work here too. Logs come newest first unless `order=asc`.
+ * to, regex …) work here too. Logs come newest first by event time unless `order=asc`.
  */
 import { HubError, badParam } from '../errors.js';
 import type { HostSummary } from '../store/types.js';
@@ -66,7 +66,7 @@ async function hostLogs(call: QueryCall): Promise<void> {
   const parsed = parseFilter(get);
   if (!parsed.ok) throw badParam(parsed.param === 'q' && text ? 'filter' : parsed.param, parsed.message);
   const filter = { ...parsed.filter, hosts: new Set([host.host]) };
-  const rows = await call.hub.history.query({ filter, order, limit: count });
+  const rows = await call.hub.history.query({ filter, order, by: 'event', limit: count });
   call.json(200, {
     data: rows.map((r) => {
       const j = toJsonRecord(r);

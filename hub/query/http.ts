@@ -1,5 +1,5 @@
 /**
- * The §5 read/admin HTTP API: GET /logs, GET /logs/:service, DELETE /logs, GET /stats and the
+ * The read/admin HTTP API (docs/http-api.md): GET /logs, /logs/volume, /logs/:service, DELETE /logs, GET /stats and the
  * /hosts family, plus the hub-wide fallbacks — 405 (with `Allow`) for a known path with the
  * wrong method and 404 for everything else — registered as the catch-all `any('/*')`.
  *
@@ -17,6 +17,7 @@ import { hostsRoutes } from './hosts-routes.js';
 import { createIngestRateMeter } from './ingest-rate.js';
 import { logsRoutes } from './logs-routes.js';
 import { statsRoutes } from './stats-routes.js';
+import { volumeRoutes } from './volume-routes.js';
 
 /** Paths other modules serve (app.ts wiring), with their methods, for 405 answers. */
 const KNOWN_ELSEWHERE: Array<[string, string[]]> = [
@@ -117,7 +118,7 @@ export const registerQueryRoutes: RouteModule = (app: TemplatedApp, ctx: HubCont
   });
   ctx.onClose(() => meter.close());
 
-  const routes: QueryRoute[] = [...logsRoutes, ...statsRoutes(meter), ...hostsRoutes];
+  const routes: QueryRoute[] = [...volumeRoutes, ...logsRoutes, ...statsRoutes(meter), ...hostsRoutes];
   for (const route of routes) {
     app[route.method](route.pattern, (res, req) => runRoute(ctx, route, res, req));
   }

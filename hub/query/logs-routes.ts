@@ -1,7 +1,8 @@
 /**
- * GET /logs, GET /logs/:service and DELETE /logs (SPEC §5, §9).
+ * GET /logs, GET /logs/:service and DELETE /logs (docs/http-api.md).
  *
- * Record queries go through `ctx.history` (this hub's store, or every hub's merged by id), one
+ * Listings go by event time (timestamp, then id); `after=<id>` lists in receive order instead.
+ * Record queries go through `ctx.history` (this hub's store, or every hub's merged), one
  * page at a time: a page asks for `limit + 1` matches so `next_cursor` is null exactly when
  * nothing follows. With `Accept: application/x-ndjson`, GET /logs streams every match instead
  * (./ndjson-export.ts).
@@ -33,7 +34,7 @@ async function getLogs(call: QueryCall): Promise<void> {
   const paging = parsePaging(query, 'desc');
   const parsed = parseFilter(queryValues(query));
   if (!parsed.ok) throw badParam(parsed.param, parsed.message);
-  const base: HistoryQuery = { filter: parsed.filter, order: paging.order, after: paging.after, limit };
+  const base: HistoryQuery = { filter: parsed.filter, order: paging.order, by: paging.by, after: paging.after, afterTs: paging.afterTs, limit };
 
   if (ndjson) {
     await streamNdjson(call, base);
@@ -42,11 +43,12 @@ async function getLogs(call: QueryCall): Promise<void> {
   const rows = await call.hub.history.query({ ...base, limit: limit + 1 });
   const more = rows.length > limit;
   if (more) rows.length = limit;
-  const next = more ? JSON.stringify(encodeCursor({ id: rows[rows.length - 1].id, order: paging.order })) : 'null';
+  const lastRow = rows[rows.length - 1];
+  const next = more ? JSON.stringify(encodeCursor({ id: lastRow.id, ts: lastRow.ts, order: paging.order, by: paging.by })) : 'null';
   call.text(200, `{"count":${rows.length},"logs":${recordsJsonArray(rows)},"next_cursor":${next}}`);
 }
 
-/** Newest `limit` records of one service, oldest first by default (as the file-tailing original). */
+/** Newest `limit` records of one service by event time, listed oldest first by default (as the file-tailing original). */
 async function getServiceLogs(call: QueryCall): Promise<void> {
   const { query } = call.req;
   const service = call.req.params[0];
@@ -56,7 +58,7 @@ async function getServiceLogs(call: QueryCall): Promise<void> {
   const parsed = parseFilter(queryValues(query));
   if (!parsed.ok) throw badParam(parsed.param, parsed.message);
   const filter = { ...parsed.filter, services: new Set([service]) };
-  const rows = await call.hub.history.query({ filter, order: 'desc', limit });
+  const rows = await call.hub.history.query({ filter, order: 'desc', by: 'event', limit });
   if (order === 'asc') rows.reverse();
   call.text(200, `{"service":${JSON.stringify(service)},"count":${rows.length},"logs":${recordsJsonArray(rows)}}`);
 }

@@ -6,7 +6,7 @@
  * - Memory is bounded by one page plus what uWS holds for one slow socket: the next page is
  *   fetched only after the previous one was accepted by the socket (`write()` true) or drained
  *   (`onWritable`). A slow reader slows only its own export.
- * - Pages continue from the last id sent, so the export yields every match exactly once even
+ * - Pages continue from the last record sent, so the export yields every match exactly once even
  *   while records are being ingested.
  * - Between pages the event loop gets a turn (setImmediate), so a fast reader of a huge export
  *   never starves ingest.
@@ -26,6 +26,7 @@ export async function streamNdjson(call: QueryCall, q: HistoryQuery): Promise<vo
   const { res, aborted } = call;
   let remaining = q.limit;
   let after = q.after;
+  let afterTs = q.afterTs;
   const ser = createRecordSerializer();
   let waiting: (() => void) | undefined;
   aborted.onAbort(() => waiting?.());
@@ -49,12 +50,13 @@ export async function streamNdjson(call: QueryCall, q: HistoryQuery): Promise<vo
   try {
     while (remaining > 0 && !aborted.aborted) {
       const pageLimit = Math.min(remaining, EXPORT_PAGE_RECORDS);
-      const rows = await call.hub.history.query({ ...q, after, limit: pageLimit });
+      const rows = await call.hub.history.query({ ...q, after, afterTs, limit: pageLimit });
       if (aborted.aborted) return;
       if (rows.length === 0) break;
       let chunk = '';
       for (const r of rows) chunk += `${ser(r)}\n`;
       after = rows[rows.length - 1].id;
+      afterTs = rows[rows.length - 1].ts;
       remaining -= rows.length;
       let ok = true;
       res.cork(() => {

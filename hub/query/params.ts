@@ -3,11 +3,16 @@
  * `order`, `before`, and the opaque paging cursor. Every failure is a HubError 400 that names the
  * parameter, so clients learn exactly what to fix. Pure functions; no I/O.
  *
- * Cursor format (opaque to clients, may change between versions): base64url of
- * `1<order>:<id>` where `<order>` is `a` or `d` and `<id>` is the last record id of the page the
- * cursor was handed out with. Ids sort in store order, so "continue after this id in this order"
- * yields every match exactly once, even while records keep arriving.
+ * Cursor format (opaque to clients, may change between versions; docs/http-api.md "Paging"),
+ * base64url of one of:
+ *   `2<order>:<ts>:<id>`  an event-time listing (GET /logs): continue after the record with event
+ *                         time `<ts>` (epoch ms) and id `<id>`, in (timestamp, id) order;
+ *   `1<order>:<id>`       a receive-order listing (GET /logs?after=<id>): continue after that id.
+ * `<order>` is `a` or `d`; the position is the last record of the page the cursor came with.
+ * Both orders are total (ties in timestamp go by id), so "continue after this record" yields every
+ * match exactly once, even while records keep arriving.
  */
+import { isValidId } from '../protocol/ids.js';
 import { badParam } from '../errors.js';
 import { parseTime } from '../protocol/time.js';
 
@@ -83,35 +88,58 @@ export function parseRequiredTime(raw: string | undefined, name: string, nowMs =
   return t;
 }
 
+/** What a listing is sorted by: event time (then id), or receive order (id). */
+export type SortKey = 'event' | 'receive';
+
 export interface Cursor {
-  /** Exclusive: the page continues with the record after this id (in `order`). */
+  /** Exclusive: the page continues with the record after this one (in `order`). */
   id: string;
   order: Order;
+  by: SortKey;
+  /** Event time of that record (by event only). */
+  ts?: number;
 }
 
 const CURSOR_VERSION = '1';
+const EVENT_CURSOR_VERSION = '2';
 /** Ids are short, URL-safe tokens; anything else in a cursor is a forgery or a truncation. */
-const ID_SHAPE = /^[0-9A-Za-z_-]{1,64}$/;
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(`${CURSOR_VERSION}${c.order === 'asc' ? 'a' : 'd'}:${c.id}`, 'utf8').toString('base64url');
+  const o = c.order === 'asc' ? 'a' : 'd';
+  const text = c.by === 'event' ? `${EVENT_CURSOR_VERSION}${o}:${c.ts}:${c.id}` : `${CURSOR_VERSION}${o}:${c.id}`;
+  return Buffer.from(text, 'utf8').toString('base64url');
 }
 
 /** Decodes a cursor from a previous response; undefined when it is not one. */
 export function decodeCursor(raw: string): Cursor | undefined {
-  if (raw.length === 0 || raw.length > 128 || !/^[A-Za-z0-9_-]+$/.test(raw)) return undefined;
+  if (raw.length === 0 || raw.length > 160 || !/^[A-Za-z0-9_-]+$/.test(raw)) return undefined;
   const text = Buffer.from(raw, 'base64url').toString('utf8');
+  const ev = /^2([ad]):(\d{1,16}):(.+)$/.exec(text);
+  if (ev) {
+    const ts = Number(ev[2]);
+    if (!Number.isSafeInteger(ts) || !isValidId(ev[3])) return undefined;
+    return { order: ev[1] === 'a' ? 'asc' : 'desc', id: ev[3], by: 'event', ts };
+  }
   const m = /^1([ad]):(.+)$/.exec(text);
-  if (!m || !ID_SHAPE.test(m[2])) return undefined;
-  return { order: m[1] === 'a' ? 'asc' : 'desc', id: m[2] };
+  if (!m || !isValidId(m[2])) return undefined;
+  return { order: m[1] === 'a' ? 'asc' : 'desc', id: m[2], by: 'receive' };
+}
+
+/** Where a page starts: its order, sort key and the exclusive position (id, and ts by event). */
+export interface Paging {
+  order: Order;
+  by: SortKey;
+  after?: string;
+  afterTs?: number;
 }
 
 /**
  * Resolves where a page starts and in which order, from `order`, `cursor` and `after` (a raw
- * record id, since ids are documented as usable as cursors). A cursor carries its order; an
- * explicit `order` that contradicts it is a 400 rather than a silently different sequence.
+ * record id, since ids are documented as usable as cursors: that listing goes by receive order,
+ * as a live tail's `after=` does). Without either, listings go by event time. A cursor carries its
+ * order; an explicit `order` that contradicts it is a 400 rather than a silently different sequence.
  */
-export function parsePaging(query: URLSearchParams, defOrder: Order): { order: Order; after?: string } {
+export function parsePaging(query: URLSearchParams, defOrder: Order): Paging {
   const orderRaw = single(query, 'order');
   const cursorRaw = single(query, 'cursor');
   const afterRaw = single(query, 'after');
@@ -124,12 +152,12 @@ export function parsePaging(query: URLSearchParams, defOrder: Order): { order: O
     if (orderRaw !== undefined && orderRaw !== '' && parseOrder(orderRaw, defOrder) !== c.order) {
       throw badParam('order', `order contradicts the cursor, which continues a ${c.order} listing; drop order or start again without cursor`);
     }
-    return { order: c.order, after: c.id };
+    return { order: c.order, by: c.by, after: c.id, afterTs: c.ts };
   }
   const order = parseOrder(orderRaw, defOrder);
   if (afterRaw !== undefined && afterRaw !== '') {
-    if (!ID_SHAPE.test(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
-    return { order, after: afterRaw };
+    if (!isValidId(afterRaw)) throw badParam('after', `after "${afterRaw.slice(0, 80)}" is not a record id`);
+    return { order, by: 'receive', after: afterRaw };
   }
-  return { order };
+  return { order, by: 'event' };
 }

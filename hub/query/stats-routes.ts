@@ -1,5 +1,5 @@
 /**
- * GET /stats (SPEC §5): counts kept up to date on write by the store, so a request costs
+ * GET /stats (docs/http-api.md): counts kept up to date on write by the store, so a request costs
  * O(services × severities) regardless of how many records are stored. Severities are listed in
  * canonical order (TRACE..FATAL), services in name order, for stable output.
  */

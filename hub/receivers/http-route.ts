@@ -102,7 +102,10 @@ export function registerReceiverRoute(app: TemplatedApp, ctx: HubContext, route:
         const answer = await route.handle({ info, encoding, body, principal });
         write(res, aborted, answer, route.headers, head);
       } catch (err) {
-        const e = toHubError(err);
+        // A stack overflow while walking a hostile body is that body's fault, not ours.
+        const e = err instanceof RangeError && /call stack/i.test(err.message)
+          ? new HubError('HUB_ERR_BAD_BODY', 'the body is nested too deeply to read')
+          : toHubError(err);
         if (e.code === 'HUB_ERR_INTERNAL') ctx.log.error({ err, protocol: route.protocol }, `${info.method} ${info.path} failed`);
         countRefusedRequest(ctx, route.protocol, refusalReason(e));
         const answer = route.error(e, info);

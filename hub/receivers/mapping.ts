@@ -11,7 +11,7 @@
  * validation rejects it as `invalid_timestamp`).
  */
 import type { IncomingRecord } from '../protocol/frames.js';
-import { parseTime } from '../protocol/time.js';
+import { epochToMs, parseTime } from '../protocol/time.js';
 
 export const SEVERITY_KEYS = ['level', 'severity', 'detected_level', 'lvl', 'log.level'] as const;
 export const HOST_KEYS = ['host', 'hostname', 'host.name', 'instance', 'node'] as const;
@@ -65,19 +65,6 @@ export function takeFirst(doc: Doc, keys: readonly string[], accept: (v: unknown
   return undefined;
 }
 
-const MS_CUTOFF = 1e14;
-const US_CUTOFF = 1e17;
-const S_CUTOFF = 1e11;
-
-/** Epoch number by magnitude (docs/receivers.md): seconds, ms, µs or ns → ms. */
-export function epochMagnitudeToMs(n: number): number | undefined {
-  if (!Number.isFinite(n) || n < 0) return undefined;
-  if (n < S_CUTOFF) return Math.round(n * 1000);
-  if (n < MS_CUTOFF) return Math.round(n);
-  if (n < US_CUTOFF) return Math.floor(n / 1000);
-  return Math.floor(n / 1e6);
-}
-
 /** Nanoseconds since the epoch given as a decimal string (exact, no float rounding) → ms. */
 export function nanosStringToMs(s: string): number | undefined {
   if (!/^\d{1,20}$/.test(s)) return undefined;
@@ -86,11 +73,11 @@ export function nanosStringToMs(s: string): number | undefined {
 
 /** A time value from a document (ISO string or epoch number/digits by magnitude) → ms. */
 export function timeValueToMs(v: unknown): number | undefined {
-  if (typeof v === 'number') return epochMagnitudeToMs(v);
+  if (typeof v === 'number') return epochToMs(v);
   if (typeof v === 'bigint') return Number(v / 1_000_000n);
   if (typeof v !== 'string') return undefined;
   const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return epochMagnitudeToMs(Number(s));
+  if (/^\d+(\.\d+)?$/.test(s)) return epochToMs(Number(s));
   return parseTime(s);
 }
 
@@ -146,25 +133,21 @@ export function mapRecord(input: MapInput): IncomingRecord {
 }
 
 /**
- * `POST /logs` aliases (Fluent Bit's `http` output and similar): `log` as message, `date` as
- * event time, numeric times by magnitude. Everything else is left to the record validator.
+ * `POST /logs` aliases (Fluent Bit's `http` output and similar): `log` as message and `date` as
+ * event time, when the record has no key of its own for them. The record validator reads the
+ * rest (`msg`, `time`, `@timestamp`, `level`; epoch numbers by magnitude).
  */
 export function applyPostAliases(record: unknown): unknown {
   if (!isPlainObject(record)) return record;
-  let out = record;
-  const has = (k: string) => out[k] !== undefined && out[k] !== null;
-  if (!has('message') && !has('msg') && !has('logline') && has('log')) {
-    const { log, ...rest } = out;
-    out = { ...rest, message: log };
-  }
-  const timeKey = ['ts', 'timestamp', 'time', '@timestamp', 'date'].find(has);
-  if (timeKey !== undefined) {
-    const raw = out[timeKey];
-    const ms = typeof raw === 'number' ? epochMagnitudeToMs(raw) : raw;
-    if (timeKey === 'date' || ms !== raw) {
-      const { [timeKey]: _dropped, ...rest } = out;
-      out = { ...rest, ts: ms ?? raw };
-    }
-  }
+  const has = (k: string) => record[k] !== undefined && record[k] !== null;
+  const renameLog = has('log') && !has('message') && !has('msg') && !has('logline');
+  const renameDate = has('date') && !['ts', 'timestamp', 'time', '@timestamp'].some(has);
+  if (!renameLog && !renameDate) return record;
+  const { log, date, ...rest } = record;
+  const out: Doc = rest;
+  if (renameLog) out.message = log;
+  else if (log !== undefined) out.log = log;
+  if (renameDate) out.ts = date;
+  else if (date !== undefined) out.date = date;
   return out;
 }

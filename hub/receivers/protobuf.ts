@@ -4,12 +4,12 @@
  * straight into records is several times faster than a generic library's message objects.
  * Any malformed input throws ProtobufError; callers turn it into their protocol's 400.
  */
+import { isUtf8 } from 'node:buffer';
 
 export class ProtobufError extends Error {}
 
 export const WireType = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class ProtoReader {
   pos: number;
@@ -90,11 +90,10 @@ export class ProtoReader {
 
   string(): string {
     const [s, e] = this.span();
-    try {
-      return utf8.decode(this.buf.subarray(s, e));
-    } catch {
-      throw new ProtobufError('a string field is not valid UTF-8');
-    }
+    const bytes = this.buf.subarray(s, e);
+    // isUtf8 + toString is several times faster than a fatal TextDecoder on short strings.
+    if (!isUtf8(bytes)) throw new ProtobufError('a string field is not valid UTF-8');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
   skip(wire: number): void {

@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import type { IncomingRecord, WireRecord } from '../protocol/frames.js';
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
 import { PROTOCOL_VERSION } from '../protocol/frames.js';
-import { parseId } from '../protocol/ids.js';
+import { idLseq } from './reader.js';
 import type { SinkConfig } from './config.js';
 import { describe } from './http-post.js';
 import { sinkHeaders } from './http-post.js';
@@ -36,7 +36,7 @@ interface Link {
 const FRAME_SLACK_BYTES = 4096;
 
 function lseqOf(r: WireRecord): number {
-  return parseId(r.id)?.lseq ?? 0;
+  return idLseq(r.id);
 }
 
 /** The record as a client sends it; the first hop's id is kept in `fields.logwire_id`. */

@@ -10,7 +10,7 @@
  * JSON: {"streams": [{"stream": {labels}, "values": [["<ns>", "<line>", {metadata}]]}]}.
  */
 import type { WireRecord } from '../protocol/frames.js';
-import { lenField, stringField, varintField } from './protobuf-writer.js';
+import { varintWidth as varintSize, writeVarint } from '../store/varint.js';
 
 interface LokiStream {
   labels: Record<string, string>;
@@ -57,23 +57,85 @@ export function metadata(r: WireRecord): Array<[string, string]> {
   return out;
 }
 
-function entryProto(r: WireRecord): Buffer {
-  const seconds = Math.floor(r.ts / 1000);
-  const nanos = (r.ts - seconds * 1000) * 1_000_000;
-  const parts = [lenField(1, Buffer.concat([varintField(1, seconds), varintField(2, nanos)])), stringField(2, r.message)];
-  for (const [name, value] of metadata(r)) parts.push(lenField(3, Buffer.concat([stringField(1, name), stringField(2, value)])));
-  return Buffer.concat(parts);
+/** An entry's pieces with their encoded sizes (pass 1 of pushProto). */
+interface SizedEntry {
+  seconds: number;
+  nanos: number;
+  tsLen: number;
+  line: string;
+  lineLen: number;
+  meta: Array<[string, string]>;
+  metaLens: number[];
+  len: number;
 }
 
-/** The push request as protobuf (not yet compressed). */
-export function pushProto(records: WireRecord[], extra: Readonly<Record<string, string>>): Buffer {
-  const streams: Buffer[] = [];
-  for (const s of groupStreams(records, extra)) {
-    const parts = [stringField(1, labelText(s.labels))];
-    for (const r of s.records) parts.push(lenField(2, entryProto(r)));
-    streams.push(lenField(1, Buffer.concat(parts)));
+const fieldLen = (n: number): number => 1 + varintSize(n) + n;
+
+function sizeEntry(r: WireRecord): SizedEntry {
+  const seconds = Math.floor(r.ts / 1000);
+  const nanos = (r.ts - seconds * 1000) * 1_000_000;
+  const tsLen = (seconds ? 1 + varintSize(seconds) : 0) + (nanos ? 1 + varintSize(nanos) : 0);
+  const lineLen = Buffer.byteLength(r.message);
+  const meta = metadata(r);
+  const metaLens: number[] = [];
+  let len = fieldLen(tsLen) + fieldLen(lineLen);
+  for (const [name, value] of meta) {
+    const nb = Buffer.byteLength(name);
+    const vb = Buffer.byteLength(value);
+    const inner = fieldLen(nb) + fieldLen(vb);
+    metaLens.push(nb, vb, inner);
+    len += fieldLen(inner);
   }
-  return Buffer.concat(streams);
+  return { seconds, nanos, tsLen, line: r.message, lineLen, meta, metaLens, len };
+}
+
+/**
+ * The push request as protobuf (not yet compressed). Two passes: sizes first, then one buffer
+ * written front to back (no per-field allocations: this runs for every forwarded record).
+ */
+export function pushProto(records: WireRecord[], extra: Readonly<Record<string, string>>): Buffer {
+  const streams = groupStreams(records, extra).map((s) => {
+    const labels = labelText(s.labels);
+    const labelsLen = Buffer.byteLength(labels);
+    const entries = s.records.map(sizeEntry);
+    let len = fieldLen(labelsLen);
+    for (const e of entries) len += fieldLen(e.len);
+    return { labels, labelsLen, entries, len };
+  });
+  let total = 0;
+  for (const s of streams) total += fieldLen(s.len);
+  const buf = Buffer.allocUnsafe(total);
+  let pos = 0;
+  const head = (field: number, len: number): void => {
+    buf[pos++] = (field << 3) | 2;
+    pos = writeVarint(buf, pos, len);
+  };
+  const str = (field: number, value: string, len: number): void => {
+    head(field, len);
+    pos += buf.write(value, pos, len, 'utf8');
+  };
+  const num = (field: number, n: number): void => {
+    if (n === 0) return;
+    buf[pos++] = field << 3;
+    pos = writeVarint(buf, pos, n);
+  };
+  for (const s of streams) {
+    head(1, s.len);
+    str(1, s.labels, s.labelsLen);
+    for (const e of s.entries) {
+      head(2, e.len);
+      head(1, e.tsLen);
+      num(1, e.seconds);
+      num(2, e.nanos);
+      str(2, e.line, e.lineLen);
+      for (let i = 0; i < e.meta.length; i++) {
+        head(3, e.metaLens[i * 3 + 2]);
+        str(1, e.meta[i][0], e.metaLens[i * 3]);
+        str(2, e.meta[i][1], e.metaLens[i * 3 + 1]);
+      }
+    }
+  }
+  return buf;
 }
 
 /** The push request as JSON. */

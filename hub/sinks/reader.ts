@@ -6,7 +6,7 @@
  */
 import type { WireRecord } from '../protocol/frames.js';
 import { measureFields } from '../protocol/record.js';
-import { makeId, parseId } from '../protocol/ids.js';
+import { ID_LENGTH, LSEQ_CHARS, parseId } from '../protocol/ids.js';
 import { matchRecord, type RecordFilter } from '../filter/filter.js';
 import type { Store } from '../store/types.js';
 
@@ -41,14 +41,14 @@ export function approxBytes(r: WireRecord): number {
   return n;
 }
 
+/** The local lseq in a well-formed id (its last LSEQ_CHARS base-32 digits); cheap, for every record read. */
+export function idLseq(id: string): number {
+  return parseInt(id.slice(ID_LENGTH - LSEQ_CHARS), 32);
+}
+
 /** The lseq a cursor id stands for on this hub (-1 = before everything). */
 export function cursorLseq(cursor: string | undefined): number {
   return cursor === undefined ? -1 : (parseId(cursor)?.lseq ?? -1);
-}
-
-/** A cursor id standing for "everything up to local lseq `lseq`" (rts 0: bounds use lseq alone). */
-export function cursorAt(tag: string, lseq: number): string {
-  return makeId(0, tag, lseq);
 }
 
 export function readAfter(store: Store, filter: RecordFilter, cursor: string | undefined, limits: ReadLimits, countFirstGap: boolean): ReadResult {
@@ -66,7 +66,7 @@ export function readAfter(store: Store, filter: RecordFilter, cursor: string | u
       break;
     }
     examined++;
-    const lseq = parseId(r.id)?.lseq ?? prev + 1;
+    const lseq = idLseq(r.id);
     if (lseq > prev + 1 && (countFirstGap || !first)) out.gaps += lseq - prev - 1;
     first = false;
     prev = lseq;

@@ -32,6 +32,8 @@ export interface Matcher {
 /** The records of one chunk that match, in query order: their lseqs, and objects built on demand. */
 export interface Batch {
   lseqs: number[];
+  /** Event times, parallel to `lseqs`. */
+  ts: number[];
   make(i: number): WireRecord;
 }
 
@@ -72,6 +74,7 @@ export function loadChunk(state: StoreState, s: Stream, first: number, meta: Chu
   if (m.chunkText && !m.chunkText(view)) return undefined;
   const v = parseChunk(Buffer.from(view));
   const lseqs: number[] = [];
+  const tss: number[] = [];
   const idx: number[] = [];
   const msgs: string[] | undefined = m.text ? [] : undefined;
   const { from, to, text } = m;
@@ -87,10 +90,11 @@ export function loadChunk(state: StoreState, s: Stream, first: number, meta: Chu
       msgs!.push(msg);
     }
     lseqs.push(lseq);
+    tss.push(ts);
     idx.push(i);
   }
   if (lseqs.length === 0) return undefined;
   const prefix = idPrefix(meta.rts, state.tag);
-  return { lseqs, make: (k) => wireRecord(idFromPrefix(prefix, lseqs[k]), meta.rts, s, v.entry(idx[k], msgs?.[k])) };
+  return { lseqs, ts: tss, make: (k) => wireRecord(idFromPrefix(prefix, lseqs[k]), meta.rts, s, v.entry(idx[k], msgs?.[k])) };
 }
 

@@ -21,15 +21,15 @@
  *   24 f64 rts | 32 u32 lastOffset (last lseq - groupFirstLseq) | 36 u32 value bytes (uncompressed)
  *   40 bitmap: 2^log2 bits
  */
-import { decode, encode } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
+import { nextRawTs, storedBounds, storedTs } from './stored-ts.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Sketch } from './trigram.js';
 import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
 import type { Cursor } from './varint.js';
-import { readVarint, unzigzag, writeVarint, zigzag } from './varint.js';
+import { readVarint, writeVarint, zigzag } from './varint.js';
 import { FLAG_FIELDS, FLAG_TRUNCATED, LogView, encodeLogValue } from './log.js';
-import { LEGACY_TS_FROM, nextStoredTs, storedTs } from './legacy-ts.js';
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;
@@ -166,8 +166,7 @@ export class ChunkView {
     let ts = 0;
     for (let i = 0; i < n; i++) {
       off += readVarint(buf, c);
-      const z = readVarint(buf, c);
-      ts = nextStoredTs(ts, z);
+      ts = nextRawTs(ts, readVarint(buf, c));
       if (c.pos >= buf.length) throw new RangeError('record runs past the end of the chunk');
       const flags = buf[c.pos++];
       const len = readVarint(buf, c);
@@ -267,7 +266,7 @@ export function decodeMeta(v: Uint8Array): ChunkMeta {
   }
   let minTs = b.readDoubleLE(8);
   let maxTs = b.readDoubleLE(16);
-  if (maxTs >= LEGACY_TS_FROM) [minTs, maxTs] = [Math.min(minTs, 1e11), LEGACY_TS_FROM]; // see storedTs
+  [minTs, maxTs] = storedBounds(minTs, maxTs);
   return {
     n: b.readUInt32LE(4),
     minTs,

@@ -9,9 +9,12 @@
  * counted in `skippedCorrupt`) rather than failing the whole deletion.
  */
 import type { ValidRecord } from '../protocol/record.js';
-import { decodeChunk, decodeMeta, encodeChunk } from './chunk.js';
+import { decodeChunk, decodeMeta, encodeChunk, parseChunk } from './chunk.js';
+import type { IndexedChunk } from './event-index.js';
+import { indexChunk, revertChunk, unindexChunk } from './event-index.js';
 import { decodeGroupValue } from './group.js';
 import { chunkKey, parseChunkKey, parseGroupKey } from './keys.js';
+import { runsOf } from './volume.js';
 import type { Op, StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import type { GroupWriter, StepPlan } from './writer.js';
@@ -59,7 +62,15 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
   const { chunks, cmeta } = state.dbs;
   const ops: Op[] = [];
   const result: StreamStep = { deleted: 0, skippedCorrupt: 0, next: undefined };
-  const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes };
+  const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes, span: s.span };
+  const reindexed: Array<[IndexedChunk, boolean]> = [];
+  // Live minute counts follow the records: every old record out, every kept one back in.
+  const unindex = (firstLseq: number, ts: ArrayLike<number>, minTs: number, maxTs: number) => {
+    const c: IndexedChunk = { s, firstLseq, minTs, maxTs, n: ts.length, runs: runsOf(s.sid, ts) };
+    unindexChunk(state, c, ops);
+    state.volume.countLive(c.runs, -1);
+    reindexed.push([c, false]);
+  };
   let scanned = 0;
   let rewritten = 0;
   for (const { key, value } of cmeta.getRange({ start: chunkKey(s.sid, from) })) {
@@ -80,6 +91,14 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     if (meta.minTs >= tsMs) continue;
     const ck = chunkKey(s.sid, k.firstLseq);
     if (meta.maxTs < tsMs) {
+      let ts: ArrayLike<number> = [];
+      try {
+        const raw = chunks.get(ck);
+        if (raw !== undefined) ts = parseChunk(raw).ts;
+      } catch {
+        // unreadable: its minute counts stay (volume slightly high), the records go
+      }
+      if (ts.length > 0) unindex(k.firstLseq, ts, meta.minTs, meta.maxTs);
       ops.push({ db: chunks, key: ck }, { db: cmeta, key: ck });
       result.deleted += meta.n;
       s.n -= meta.n;
@@ -107,6 +126,13 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     if (removed === 0) continue;
     const c = encodeChunk(records, keep, meta.rts);
     ops.push({ db: chunks, key: ck, value: c.value }, { db: cmeta, key: ck, value: c.meta });
+    unindex(k.firstLseq, entries.map((e) => e.ts), meta.minTs, meta.maxTs);
+    if (keep.length > 0) {
+      const kept: IndexedChunk = { s, firstLseq: k.firstLseq, minTs: c.minTs, maxTs: c.maxTs, n: keep.length, runs: runsOf(s.sid, keep.map((o) => records[o].ts)) };
+      indexChunk(state, kept, ops);
+      state.volume.countLive(kept.runs, 1);
+      reindexed.push([kept, true]);
+    }
     result.deleted += removed;
     s.n -= removed;
     s.bytes += c.value.length - meta.valueBytes;
@@ -122,6 +148,10 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     result,
     undo() {
       Object.assign(s, before);
+      for (const [c, added] of reindexed) {
+        revertChunk(state, c, added);
+        state.volume.countLive(c.runs, added ? -1 : 1);
+      }
       state.streams.version++;
     },
   };

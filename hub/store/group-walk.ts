@@ -29,7 +29,7 @@ interface Entry {
 }
 
 /** Matching records of the candidate streams, group by group, in query order. */
-export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
+export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord | null> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
   const want = new Map<number, Stream>();
   for (const s of cands) want.set(s.sid, s);
@@ -42,6 +42,7 @@ export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Ma
     const first = gk.firstLseq;
     const last = first + lastOffset;
     if (desc ? last < b.lo || gk.rts < b.loRts : first >= b.hi || gk.rts > b.hiRts) return;
+    yield null; // a chance for async callers to give the event loop a turn
     if (desc ? first >= b.hi : last < b.lo) continue;
     let sids: readonly number[] | undefined;
     if (m.hashes) {
@@ -66,13 +67,14 @@ export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Ma
   }
 }
 
-function* drain(state: StoreState, heap: Entry[], first: number, b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
+function* drain(state: StoreState, heap: Entry[], first: number, b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord | null> {
   const before = desc ? (x: number, y: number) => x > y : (x: number, y: number) => x < y;
   heapify(heap, before);
   while (heap.length > 0) {
     const top = heap[0];
     if (!top.batch) {
       const batch = loadChunk(state, top.s, first, top.meta, b, m, desc);
+      yield null;
       if (!batch) {
         pop(heap, before);
         continue;

@@ -15,6 +15,7 @@ import { encodeLogValue, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream } from './streams.js';
+import { MinuteRuns } from './volume.js';
 import { wireRecord } from './wire-record.js';
 
 /** An append waiting for its group. */
@@ -71,6 +72,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     const sids = new Uint32Array(count);
     let i = 0;
     let prev: Stream | undefined;
+    const minutes = new MinuteRuns(); // live volume counts (volume.ts), exact from the ack on
     for (const it of items) {
       const out: WireRecord[] = new Array(it.records.length);
       for (let j = 0; j < it.records.length; j++, i++) {
@@ -84,12 +86,16 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
         prev = s;
         s.n++;
         if (r.ts > s.lastTs) s.lastTs = r.ts;
+        minutes.add(s.sid, r.ts);
         flat[i] = r;
         sids[i] = s.sid;
         out[j] = wireRecord(idFromPrefix(prefix, first + i), rts, r, r);
       }
       it.out = out;
     }
+    const runs = minutes.flush();
+    state.volume.countLive(runs, 1);
+    undoers.push(() => state.volume.countLive(runs, -1));
     state.streams.version++;
     ops.push({ db: state.dbs.log, key: logKey(first), value: encodeLogValue(rts, flat, sids) });
     state.nextLseq = first + count;

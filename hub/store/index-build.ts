@@ -8,11 +8,15 @@
  * - `indexOps` (main thread, inside the writer's transaction): THE place that turns a built group
  *   into LMDB ops. Everything written when a group is indexed is listed here, in one transaction
  *   with the indexed cursor (meta "indexed") and the removal of the log value — so a group is
- *   indexed exactly once, even across kill -9. Add further per-group indexes here.
+ *   indexed exactly once, even across kill -9: chunks, group entry, text indexes, and each
+ *   chunk's event-time index entries and stored minute counts (event-index.ts). Add further
+ *   per-group indexes here.
  *
  * `groups` value, format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], little-endian.
  */
 import { encodeChunkFromLog } from './chunk.js';
+import type { IndexedChunk } from './event-index.js';
+import { indexChunk, revertChunk } from './event-index.js';
 import type { ChunkSketch } from './group-text.js';
 import { encodeGroupText } from './group-text.js';
 import { encodeGroupValue } from './group.js';
@@ -21,6 +25,7 @@ import { LogView, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import type { Stream } from './streams.js';
 import { GROUP_MAX_BITS_LOG2, bitsLog2For, newSketch } from './trigram.js';
+import { MinuteRuns } from './volume.js';
 
 /** One stream's chunk of a group, ready to store. */
 export interface BuiltChunk {
@@ -28,7 +33,10 @@ export interface BuiltChunk {
   value: Uint8Array;
   meta: Uint8Array;
   n: number;
+  minTs: number;
   maxTs: number;
+  /** Minute runs of its event times, for the volume index (volume.ts). */
+  runs: number[];
 }
 
 /** A group built from its log value (what the worker posts back). */
@@ -65,7 +73,9 @@ export function buildIndexGroup(first: number, logValue: Uint8Array): IndexedGro
   for (const [sid, pos] of perStream) {
     // Offsets within the group equal log positions: the log holds the group in lseq order.
     const c = encodeChunkFromLog(view, pos, pos, groupSketch);
-    chunks.push({ sid, value: c.value, meta: c.meta, n: c.n, maxTs: c.maxTs });
+    const runs = new MinuteRuns();
+    for (const i of pos) runs.add(sid, view.ts[i]);
+    chunks.push({ sid, value: c.value, meta: c.meta, n: c.n, minTs: c.minTs, maxTs: c.maxTs, runs: runs.flush() });
     sketches.push({ streamId: sid, sketch: c.sketch });
   }
   const out: IndexedGroup = { first, rts: view.rts, n: view.n, chunks, group: encodeGroupValue(view.n - 1, [...perStream.keys()]) };
@@ -91,11 +101,15 @@ export function indexOps(state: StoreState, g: IndexedGroup): { ops: Op[]; touch
     ops.push({ db: dbs.chunks, key, value: asBuffer(c.value) }, { db: dbs.cmeta, key, value: asBuffer(c.meta) });
     const s = state.streams.byId[c.sid];
     if (!s) continue; // unreachable: the log txn defined every stream it references
-    const bytes = s.bytes;
-    undoers.push(() => (s.bytes = bytes));
+    const { bytes, span } = s;
+    undoers.push(() => Object.assign(s, { bytes, span }));
     s.bytes += c.value.length;
+    const ev: IndexedChunk = { s, firstLseq: g.first, minTs: c.minTs, maxTs: c.maxTs, n: c.n, runs: c.runs };
+    indexChunk(state, ev, ops);
+    undoers.push(() => revertChunk(state, ev, true));
     touched.push(s);
   }
+  state.volume.takeDirty(dbs, ops);
   const gk = groupKey(g.rts, g.first);
   ops.push({ db: dbs.groups, key: gk, value: asBuffer(g.group) });
   if (g.gtri && g.ctri) ops.push({ db: dbs.gtri, key: gk, value: asBuffer(g.gtri) }, { db: dbs.ctri, key: gk, value: asBuffer(g.ctri) });

@@ -9,7 +9,7 @@ import type { WireRecord } from '../protocol/frames.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import type { Bounds } from './bounds.js';
 import type { Matcher } from './chunk-read.js';
-import { storedTs } from './legacy-ts.js';
+import { storedTs } from './stored-ts.js';
 import { LogView, logKey } from './log.js';
 import type { StoreState } from './state.js';
 import type { Stream } from './streams.js';
@@ -17,10 +17,10 @@ import { wireRecord } from './wire-record.js';
 import type { LogGroup } from './group.js';
 
 /** Reads the records of lseqs [lo, hi) from chunks (the group was indexed meanwhile). */
-export type IndexedRange = (lo: number, hi: number) => Iterable<WireRecord>;
+export type IndexedRange = (lo: number, hi: number) => Iterable<WireRecord | null>;
 
 /** Matching records of the given tail groups, within bounds, in lseq order (asc or desc). */
-export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands: readonly Stream[], b: Bounds, m: Matcher, desc: boolean, indexedRange: IndexedRange): Generator<WireRecord> {
+export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands: readonly Stream[], b: Bounds, m: Matcher, desc: boolean, indexedRange: IndexedRange): Generator<WireRecord | null> {
   const want = new Map<number, Stream>();
   for (const s of cands) want.set(s.sid, s);
   for (let gi = 0; gi < groups.length; gi++) {

@@ -11,7 +11,9 @@
 import type { WireRecord } from '../protocol/frames.js';
 import type { RecordFilter } from '../filter/filter.js';
 import type { Bounds } from './bounds.js';
-import { computeBounds } from './bounds.js';
+import { InvalidCursorError, computeBounds } from './bounds.js';
+import { isValidId } from '../protocol/ids.js';
+import { timeOrdered } from './time-query.js';
 import { decodeMeta } from './chunk.js';
 import type { Batch, Matcher } from './chunk-read.js';
 import { chunkCanMatch, loadChunk, matcher } from './chunk-read.js';
@@ -25,11 +27,17 @@ import type { QueryOptions } from './types.js';
 /** Above this many candidate streams, walk groups instead of merging per-stream cursors. */
 export const MERGE_MAX_STREAMS = 16;
 
-/** Store.query: matching records in id order, lazily, up to `limit`. */
-export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord, void, undefined> {
+/**
+ * Store.query: matching records lazily, up to `limit`, in id order (`by` receive) or event-time
+ * order (`by` event, time-query.ts). With `ticks`, `null` is yielded between chunks.
+ */
+export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions): Generator<WireRecord | null, void, undefined> {
   const limit = opts.limit ?? Infinity;
   const desc = opts.order === 'desc';
-  const b = computeBounds(state, f, opts.after, desc); // validates the cursor even when nothing matches
+  const byEvent = opts.by === 'event';
+  // By event time the cursor is (ts, id), settled in time-query.ts; by id it bounds lseqs here.
+  const b = computeBounds(state, f, byEvent ? undefined : opts.after, desc);
+  if (byEvent && opts.after !== undefined && (!isValidId(opts.after) || typeof opts.afterTs !== 'number')) throw new InvalidCursorError(opts.after);
   if (!(limit > 0) || b.lo >= b.hi || b.loRts > b.hiRts) return;
   const cands = state.streams.candidates(f);
   if (cands.length === 0) return;
@@ -37,16 +45,30 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   // Below `indexed` records are in chunks; above, in the log tail (log-tail.ts). Both taken now.
   const indexedLseq = state.indexed;
   const tail = state.tail.slice();
-  const fromChunks = (lo: number, hi: number): Iterable<WireRecord> => {
+  const fromChunks = (lo: number, hi: number, order = desc): Iterable<WireRecord | null> => {
     const bb = { ...b, lo, hi };
     if (lo >= hi) return [];
-    return cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, bb, m, desc) : walkGroups(state, cands, bb, m, desc);
+    return cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, bb, m, order) : walkGroups(state, cands, bb, m, order);
   };
-  const older = fromChunks(b.lo, Math.min(b.hi, indexedLseq));
-  const newer = scanTail(state, tail, cands, { ...b, lo: Math.max(b.lo, indexedLseq) }, m, desc, fromChunks);
-  const src = desc ? chain(newer, older) : chain(older, newer);
+  const tailBounds = { ...b, lo: Math.max(b.lo, indexedLseq) };
+  let src: Iterable<WireRecord | null>;
+  if (byEvent) {
+    // The tail (normally a few groups) is read whole and merged in by time with the indexed part.
+    const cursor = opts.after !== undefined ? { id: opts.after, ts: opts.afterTs! } : undefined;
+    const unindexed = scanTail(state, tail, cands, tailBounds, m, false, (lo, hi) => fromChunks(lo, hi, false));
+    src = timeOrdered(state, f, cands, { ...b, hi: Math.min(b.hi, indexedLseq) }, m, desc, cursor, unindexed);
+  } else {
+    const older = fromChunks(b.lo, Math.min(b.hi, indexedLseq));
+    const newer = scanTail(state, tail, cands, tailBounds, m, desc, fromChunks);
+    src = desc ? chain(newer, older) : chain(older, newer);
+  }
+  const ticks = opts.ticks === true;
   let n = 0;
   for (const r of src) {
+    if (r === null) {
+      if (ticks) yield null;
+      continue;
+    }
     yield r;
     if (++n >= limit) return;
   }
@@ -57,8 +79,8 @@ function* chain<T>(a: Iterable<T>, b: Iterable<T>): Generator<T> {
   yield* b;
 }
 
-/** One stream's matching chunks in order. */
-function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, desc: boolean): Generator<Batch> {
+/** One stream's matching chunks in order; `null` after each chunk looked at. */
+function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, desc: boolean): Generator<Batch | null> {
   const { cmeta } = state.dbs;
   let start: Buffer;
   if (desc) {
@@ -77,6 +99,7 @@ function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, des
     const meta = decodeMeta(value);
     const last = k.firstLseq + meta.lastOffset;
     if (desc ? last < b.lo : k.firstLseq >= b.hi) return;
+    yield null;
     if (desc ? k.firstLseq >= b.hi : last < b.lo) continue;
     if (meta.rts < b.loRts || meta.rts > b.hiRts || !chunkCanMatch(meta, m)) continue;
     const batch = loadChunk(state, s, k.firstLseq, meta, b, m, desc);
@@ -84,14 +107,24 @@ function* streamBatches(state: StoreState, s: Stream, b: Bounds, m: Matcher, des
   }
 }
 
+/** The generator's next batch, passing its ticks up; undefined when it is done. */
+function* nextBatch(gen: Generator<Batch | null>): Generator<null, Batch | undefined> {
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return undefined;
+    if (r.value !== null) return r.value;
+    yield null;
+  }
+}
+
 /** k-way merge of per-stream batches by lseq. */
-function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord> {
-  interface Head { gen: Generator<Batch>; batch: Batch; i: number }
+function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord | null> {
+  interface Head { gen: Generator<Batch | null>; batch: Batch; i: number }
   const heads: Head[] = [];
   for (const s of cands) {
     const gen = streamBatches(state, s, b, m, desc);
-    const first = gen.next();
-    if (!first.done) heads.push({ gen, batch: first.value, i: 0 });
+    const first = yield* nextBatch(gen);
+    if (first) heads.push({ gen, batch: first, i: 0 });
   }
   while (heads.length > 0) {
     let best = 0;
@@ -106,10 +139,10 @@ function* mergeStreams(state: StoreState, cands: Stream[], b: Bounds, m: Matcher
     const head = heads[best];
     yield head.batch.make(head.i);
     if (++head.i >= head.batch.lseqs.length) {
-      const nx = head.gen.next();
-      if (nx.done) heads.splice(best, 1);
+      const nx = yield* nextBatch(head.gen);
+      if (!nx) heads.splice(best, 1);
       else {
-        head.batch = nx.value;
+        head.batch = nx;
         head.i = 0;
       }
     }

@@ -6,6 +6,7 @@
 import type { Database, RootDatabase } from 'lmdb';
 import type { LogGroup } from './group.js';
 import type { StreamTable } from './streams.js';
+import type { VolumeIndex } from './volume.js';
 
 /** The LMDB databases of one store (layout in store.ts). */
 export interface StoreDbs {
@@ -18,6 +19,11 @@ export interface StoreDbs {
   gtri: Database<Buffer, Buffer>;
   ctri: Database<Buffer, Buffer>;
   shippers: Database<number, string>;
+  /** Event-time index (time-index.ts). */
+  tmax: Database<Buffer, Buffer>;
+  tmin: Database<Buffer, Buffer>;
+  /** Minute counts per stream (volume.ts). */
+  vol: Database<Buffer, Buffer>;
   /** The write-ahead log of commit groups not yet indexed (log.ts). */
   log: Database<Buffer, Buffer>;
 }
@@ -37,6 +43,8 @@ export interface StoreState {
   lastId: string | undefined;
   /** Highest durable seq per shipper id. */
   shippers: Map<string, number>;
+  /** Records per stream and minute of event time, in memory (volume.ts). */
+  volume: VolumeIndex;
   /** First lseq not yet indexed: every record below it is in chunks, every one above in the log. */
   indexed: number;
   /** Committed log groups not yet indexed, in lseq order (all have first ≥ `indexed`). */

@@ -43,6 +43,10 @@
  *   gtri      same key → [u8 log2][group bitmap]          (group-text.ts; bitmaps: trigram.ts)
  *   ctri      same key → per chunk [u32 streamId][u8 log2][chunk bitmap]   (group-text.ts)
  *             gtri/ctri exist only for groups of ≥ 2 chunks; absent means "check each chunk's meta".
+ *   tmax      [streamId u32][maxTs f64 BE][groupFirstLseq u48] → [minTs f64][n u32]   (time-index.ts)
+ *   tmin      [streamId u32][minTs f64 BE][groupFirstLseq u48] → [maxTs f64][n u32]   event-time walks
+ *   vol       [streamId u32][minute u32] → count u32   records per minute of event time (volume.ts)
+ *             meta "eventIndex" → 1 once tmax/tmin/vol cover every chunk (built at open otherwise).
  *
  * A record's id is idPrefix(group rts, hub tag) + lseq (ids.ts); lseq = groupFirstLseq + offset.
  * Durability: append resolves after commit AND `flushed` (fsync), see writer.ts.
@@ -52,13 +56,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { open } from 'lmdb';
 import type { Database } from 'lmdb';
+import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import type { RecordFilter } from '../filter/filter.js';
+import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
+import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
 import { deleteBefore } from './delete.js';
 import { decodeGroupValue, type LogGroup } from './group.js';
 import { Indexer } from './indexer.js';
-import { LOG_HEADER_BYTES, logKey, parseLogKey } from './log.js';
+import { LOG_HEADER_BYTES, LogView, logKey, parseLogKey } from './log.js';
 import { isHubTag, makeId, newHubTag } from '../protocol/ids.js';
 import { parseGroupKey } from './keys.js';
 import { runQuery } from './query.js';
@@ -66,6 +73,9 @@ import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
+import { MinuteRuns, VolumeIndex } from './volume.js';
+import type { VolumeBuckets, VolumeRange } from './volume-query.js';
+import { indexVolume, volumeExtent } from './volume-query.js';
 import { GroupWriter } from './writer.js';
 
 /** On-disk format version this code reads and writes (meta "format"). */
@@ -94,6 +104,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     groups: root.openDB<Buffer, Buffer>('groups', bin),
     gtri: root.openDB<Buffer, Buffer>('gtri', bin),
     ctri: root.openDB<Buffer, Buffer>('ctri', bin),
+    tmax: root.openDB<Buffer, Buffer>('tmax', bin),
+    tmin: root.openDB<Buffer, Buffer>('tmin', bin),
+    vol: root.openDB<Buffer, Buffer>('vol', bin),
     log: root.openDB<Buffer, Buffer>('log', bin),
   };
   try {
@@ -122,6 +135,7 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
       dbs.meta.put('format', FORMAT_VERSION);
       dbs.meta.put('hub', h);
       if (dbs.meta.get('indexed') === undefined) dbs.meta.put('indexed', nextLseq);
+      if (format === undefined) dbs.meta.put('eventIndex', EVENT_INDEX_VERSION); // a new store is indexed from its first record
     });
     await dbs.root.flushed;
   }
@@ -140,9 +154,13 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
     lastRts: typeof clock.rts === 'number' ? clock.rts : 0,
     lastId: undefined,
     shippers,
+    volume: new VolumeIndex(),
     indexed,
     tail: readTail(dbs, indexed),
   };
+  for (const { key, value } of dbs.vol.getRange({})) state.volume.load(key, value);
+  await buildEventIndex(state, (raw) => parseChunk(raw).ts, decodeMeta);
+  countTailVolume(state);
   state.lastId = newestId(state);
   return state;
 }
@@ -156,6 +174,18 @@ function readTail(dbs: StoreDbs, indexed: number): LogGroup[] {
     tail.push({ first, rts: value.readDoubleLE(1), n: value.readUInt32LE(9) });
   }
   return tail;
+}
+
+/** Live minute counts of the records still only in the log (the `vol` db counts indexed ones). */
+function countTailVolume(state: StoreState): void {
+  for (const g of state.tail) {
+    const value = state.dbs.log.getBinary(logKey(g.first));
+    if (!value) continue;
+    const view = new LogView(value);
+    const runs = new MinuteRuns();
+    for (let i = 0; i < view.n; i++) runs.add(view.sids[i], view.ts[i]);
+    state.volume.countLive(runs.flush(), 1);
+  }
 }
 
 /** The newest stored id: the last record of the log tail, else of the newest group (the clock's if that entry is unreadable). */
@@ -217,8 +247,20 @@ class LmdbStore implements Store {
     return this.state.shippers.get(shipper) ?? 0;
   }
 
-  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecordOf<typeof runQuery>> {
+  query(filter: RecordFilter, opts: QueryOptions & { ticks: true }): Iterable<WireRecord | null>;
+  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord>;
+  query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord | null> {
     return runQuery(this.state, filter, opts);
+  }
+
+  volume(filter: RecordFilter, range: VolumeRange): VolumeBuckets {
+    const out: VolumeBuckets = new Map();
+    indexVolume(this.state, filter, range, out);
+    return out;
+  }
+
+  volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined {
+    return volumeExtent(this.state, filter);
   }
 
   stats(): StoreStats {
@@ -244,7 +286,7 @@ class LmdbStore implements Store {
     const st = dbs.root.getStats() as Record<string, Record<string, number> | number>;
     const count = (s: Record<string, number>) => (s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0);
     pages += count(st.root as Record<string, number>) + count(st.free as Record<string, number>);
-    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri, dbs.log] as Database[]) {
+    for (const db of [dbs.meta, dbs.streams, dbs.shippers, dbs.chunks, dbs.cmeta, dbs.groups, dbs.gtri, dbs.ctri, dbs.tmax, dbs.tmin, dbs.vol, dbs.log] as Database[]) {
       pages += count(db.getStats() as Record<string, number>);
     }
     return pages * (st.pageSize as number);
@@ -284,4 +326,3 @@ class LmdbStore implements Store {
   }
 }
 
-type WireRecordOf<F> = F extends (...args: never[]) => Generator<infer R, unknown, unknown> ? R : never;

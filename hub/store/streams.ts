@@ -5,16 +5,17 @@
  * that make `stats()` and `hosts()` O(streams): persisted in the same transaction as the records.
  *
  * `streams` db (key: stream id as uint32; value: MessagePack array, format 1):
- *   [service, severity, host | null, file | null, n, lastTs | null, bytes]
+ *   [service, severity, host | null, file | null, n, lastTs | null, bytes, span?]
  * n = records stored, lastTs = newest event time among them (null when n = 0),
- * bytes = uncompressed chunk bytes, for disk accounting.
+ * bytes = uncompressed chunk bytes, for disk accounting, span = widest event-time range of any
+ * chunk the stream ever had (max − min ts; time-index.ts; absent in stores written before it).
  */
 import type { Severity } from '../protocol/severity.js';
 import { SEVERITIES } from '../protocol/severity.js';
 import type { RecordFilter } from '../filter/filter.js';
 import { matchLabels } from '../filter/filter.js';
 import { StoreCorruptError } from './store-error.js';
-import { epochToMs } from '../protocol/time.js';
+import { storedTs } from './stored-ts.js';
 
 /** A stream and its counters. */
 export interface Stream {
@@ -27,6 +28,8 @@ export interface Stream {
   /** Newest event time stored, -Infinity when none. */
   lastTs: number;
   bytes: number;
+  /** Widest chunk event-time range (maxTs − minTs) ever stored; never shrinks (time-index.ts). */
+  span: number;
 }
 
 type Level<K, V> = Map<K, V>;
@@ -64,7 +67,7 @@ export class StreamTable {
     if (!byFile) byHost.set(host, (byFile = new Map()));
     let s = byFile.get(file);
     if (!s) {
-      s = { sid: this.nextSid++, service, severity, host, file, n: 0, lastTs: -Infinity, bytes: 0 };
+      s = { sid: this.nextSid++, service, severity, host, file, n: 0, lastTs: -Infinity, bytes: 0, span: 0 };
       byFile.set(file, s);
       this.byId[s.sid] = s;
     }
@@ -76,7 +79,7 @@ export class StreamTable {
     if (!Array.isArray(value) || value.length < 7 || typeof value[0] !== 'string' || !SEVERITY_SET.has(value[1])) {
       throw new StoreCorruptError(`stream ${sid} has a malformed definition`);
     }
-    const [service, severity, host, file, n, lastTs, bytes] = value as [string, Severity, string | null, string | null, number, number | null, number];
+    const [service, severity, host, file, n, lastTs, bytes, span] = value as [string, Severity, string | null, string | null, number, number | null, number, number?];
     const s = this.getOrCreate(service, severity, host ?? undefined, file ?? undefined);
     // getOrCreate numbered it; re-key it under its stored id.
     delete this.byId[s.sid];
@@ -84,15 +87,16 @@ export class StreamTable {
     this.byId[sid] = s;
     this.nextSid = Math.max(this.nextSid, sid + 1);
     s.n = Number(n) || 0;
-    // Older hubs stored µs/ns epochs as ms (see chunk.ts storedTs).
-    s.lastTs = typeof lastTs !== 'number' ? -Infinity : lastTs >= 1e14 ? (epochToMs(lastTs) ?? lastTs) : lastTs;
+    // Older hubs stored µs/ns epochs as ms (stored-ts.ts).
+    s.lastTs = typeof lastTs === 'number' ? storedTs(lastTs) : -Infinity;
     s.bytes = Number(bytes) || 0;
+    s.span = Number(span) || 0;
     return s;
   }
 
   /** The persisted form of a stream (see header). */
   static encode(s: Stream): unknown[] {
-    return [s.service, s.severity, s.host ?? null, s.file ?? null, s.n, s.n > 0 && Number.isFinite(s.lastTs) ? s.lastTs : null, s.bytes];
+    return [s.service, s.severity, s.host ?? null, s.file ?? null, s.n, s.n > 0 && Number.isFinite(s.lastTs) ? s.lastTs : null, s.bytes, s.span];
   }
 
   /** Streams whose labels can match the filter and that hold records. */

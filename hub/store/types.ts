@@ -30,12 +30,24 @@ export type AppendResult =
   | { duplicate: true };
 
 export interface QueryOptions {
-  /** `asc` = oldest first. Order is by id (receive order; ids sort by receive time across hubs). */
+  /** `asc` = oldest first. */
   order: 'asc' | 'desc';
-  /** Exclusive cursor: with asc, ids greater than this; with desc, ids less than this. */
+  /**
+   * `receive` (default): by id, i.e. receive order (ids sort by receive time across hubs), what
+   * live tails and `after=` replays use. `event`: by (timestamp, id), what GET /logs uses.
+   */
+  by?: 'receive' | 'event';
+  /**
+   * Exclusive cursor. By receive: with asc, ids greater than this; with desc, ids less than this.
+   * By event: records after (afterTs, after) in (timestamp, id) order; afterTs is then required.
+   */
   after?: string;
+  /** Event time of the record `after` names (by event only). */
+  afterTs?: number;
   /** Stop after this many matches. */
   limit?: number;
+  /** Yield `null` between chunks, so an async caller can give the event loop a turn. */
+  ticks?: boolean;
 }
 
 export interface StoreStats {
@@ -67,8 +79,16 @@ export interface Store {
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult>;
   /** Highest seq stored for this shipper id, 0 when never seen. */
   ackedSeq(shipper: string): number;
-  /** Lazily yields matching records in id order. Cheap to abandon early. */
+  /** Lazily yields matching records in the order `opts` asks for. Cheap to abandon early. */
+  query(filter: RecordFilter, opts: QueryOptions & { ticks: true }): Iterable<WireRecord | null>;
   query(filter: RecordFilter, opts: QueryOptions): Iterable<WireRecord>;
+  /**
+   * Record counts per event-time bucket and severity over whole minutes, from the in-memory index
+   * (volume-query.ts); only the filter's labels apply. Bucket start (epoch ms) → severity → n.
+   */
+  volume(filter: RecordFilter, range: { loMinute: number; hiMinute: number; stepMs: number }): Map<number, Partial<Record<Severity, number>>>;
+  /** Oldest and newest event time (minute resolution) among streams the filter's labels pick. */
+  volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined;
   /** Aggregate counters, O(1): maintained on write. */
   stats(): StoreStats;
   hosts(): HostSummary[];

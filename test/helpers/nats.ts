@@ -5,8 +5,8 @@
  * subject root so tests sharing one server never see each other's messages.
  *
  * A private server can be stopped and restarted on the same port (outage tests), and can be
- * given extra nats-server flags (`args`: auth, TLS, `-m -1` for the monitoring endpoint whose
- * URL is then `monitorUrl`). Never mock NATS.
+ * given extra nats-server flags (`args`: auth, TLS, a config file, `-m -1` for the monitoring
+ * endpoint whose URL is then `monitorUrl`) and environment (`env`: variables a config file uses). Never mock NATS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -41,7 +41,7 @@ function missingBinary(): Error {
   return new Error(`nats-server not found at ${NATS_SERVER_BIN}. Install it (Debian/Ubuntu: apt-get install nats-server; or download from https://github.com/nats-io/nats-server/releases) or set NATS_SERVER_BIN, or point NATS_URL at a running server.`);
 }
 
-export async function startNats(opts: { needsRestart?: boolean; args?: string[] } = {}): Promise<TestNats> {
+export async function startNats(opts: { needsRestart?: boolean; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TestNats> {
   const shared = process.env.NATS_URL;
   if (shared && !opts.needsRestart && !opts.args) {
     const port = Number(new URL(shared.replace(/^nats:/, 'http:')).port || 4222);
@@ -58,7 +58,7 @@ export async function startNats(opts: { needsRestart?: boolean; args?: string[] 
   const launch = async (): Promise<void> => {
     for (const f of readdirSync(dir)) rmSync(join(dir, f), { force: true });
     let stderr = '';
-    const p = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '--ports_file_dir', dir, ...(opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '--ports_file_dir', dir, ...(opts.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
     p.stderr!.on('data', (d) => { stderr += d; });
     proc = p;
     const exited = new Promise<never>((_, reject) => p.once('exit', (code) => reject(new Error(`nats-server exited with ${code}: ${stderr}`))));

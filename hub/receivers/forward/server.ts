@@ -21,7 +21,7 @@ import { answerPing, startHandshake, type Handshake } from './handshake.js';
 export const IDLE_PARTIAL_MS = 30_000;
 
 /** Forward carries no token: its records may name any service (limit who reaches the port, or use the shared key). */
-const FORWARD_PRINCIPAL: Principal = { name: 'forward', scopes: new Set(['ingest']), services: '*' };
+const FORWARD_PRINCIPAL: Principal = { name: 'forward', key: 'receiver:forward', scopes: new Set(['ingest']), services: '*' };
 
 export interface ForwardReceiver {
   port: number;

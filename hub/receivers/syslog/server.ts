@@ -21,7 +21,7 @@ export const MAX_UDP_QUEUED = 50_000;
 export const IDLE_PARTIAL_MS = 30_000;
 
 /** syslog carries no credentials: its records may name any service (limit who reaches the port). */
-const SYSLOG_PRINCIPAL: Principal = { name: 'syslog', scopes: new Set(['ingest']), services: '*' };
+const SYSLOG_PRINCIPAL: Principal = { name: 'syslog', key: 'receiver:syslog', scopes: new Set(['ingest']), services: '*' };
 
 const decodeText = (b: Buffer) => b.toString('utf8'); // invalid bytes become U+FFFD: syslog is bytes
 

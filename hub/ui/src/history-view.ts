@@ -9,7 +9,7 @@ import { downloadNdjson } from './download.js';
 import { renderHistogram } from './histogram.js';
 import { recordRow, rowRecord } from './record-row.js';
 import { rangeParams, type ViewState } from './state.js';
-import { plural } from './text.js';
+import { markFirstRecords, plural } from './text.js';
 import type { LogRecord } from './types.js';
 
 export const PAGE_SIZE = 100;
@@ -99,6 +99,7 @@ export function createHistoryView(deps: HistoryDeps): HistoryView {
       frag.append(row);
     }
     results.replaceChildren(frag);
+    markFirstRecords();
     results.querySelector('.highlight')?.scrollIntoView({ block: 'center' });
   };
 

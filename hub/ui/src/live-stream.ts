@@ -9,6 +9,8 @@ import type { LogRecord } from './types.js';
 export interface LiveStreamEvents {
   records(records: LogRecord[]): void;
   notice(kind: 'dropped' | 'gap' | 'reconnect' | 'error', text: string): void;
+  /** The hub dropped `count` records for this page (it fell behind): also sent as a notice. */
+  dropped(count: number): void;
   status(state: 'connecting' | 'live' | 'reconnecting' | 'stopped', text: string): void;
   /** The socket would not open: is the token still good? false signs the reader out. */
   checkAuth(): Promise<boolean>;
@@ -70,6 +72,7 @@ export function openLiveStream(params: URLSearchParams, token: string, ev: LiveS
         if (f.records.length) lastId = f.records[f.records.length - 1].id;
         ev.records(f.records);
       } else if (f.type === 'dropped') {
+        ev.dropped(f.count);
         ev.notice('dropped', `Dropped: ${f.count.toLocaleString('en')} record(s) were not sent to this page because it fell behind. They are stored: search History for them.`);
       } else if (f.type === 'gap') {
         ev.notice('gap', gapText(f));

@@ -43,3 +43,12 @@ export function shortTime(iso: string): string {
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 }
+
+let firstRecordsMarked = false;
+
+/** Marks when records were first drawn after the page loaded (bench/e2e/web_ui.ts reads it). */
+export function markFirstRecords(): void {
+  if (firstRecordsMarked) return;
+  firstRecordsMarked = true;
+  performance.mark('logwire:first-records');
+}

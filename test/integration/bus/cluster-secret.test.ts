@@ -71,7 +71,7 @@ describe('cluster - signed with --cluster-secret', () => {
     expect(await dropped(a, 'bad_signature')).toBeGreaterThan(forgedBefore);
   });
 
-  it('cluster - a captured signed request replayed with the attacker's inbox gets no answer', async () => {
+  it('cluster - a captured signed request replayed with the attacker inbox gets no answer', async () => {
     const captured = new Promise<Msg>((resolve) => {
       evil.subscribe(`logwire.history.${a.hub.ctx.store.hubId}`, { max: 1, callback: (_e, m) => resolve(m) });
     });

@@ -95,7 +95,7 @@ describe('bus - NATS user/password and token', () => {
     expect(err.message).toMatch(/logwire-hub: --nats: "nats:\/\/\*\*\*@bad host:4222" is not a NATS URL/);
     expect(err.message).not.toContain(PASSWORD);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000); // three real hub processes on a busy machine
 });
 
 describe('bus - NATS over TLS', () => {

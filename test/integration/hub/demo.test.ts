@@ -31,6 +31,7 @@ describe('demo', () => {
     proc.stdout!.on('data', (d) => { out += d; });
     await waitFor(() => out.includes('listening on') && out.includes('demo:'), { timeoutMs: 20_000, what: 'npm start to announce the hub and the demo' });
     const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+    expect(out).toContain(`web page: http://127.0.0.1:${port}/ui/ — sign in with the token in ${join(dir, 'admin.token')}`);
     const stats = await waitFor(async () => {
       const s = (await (await fetch(`http://127.0.0.1:${port}/stats`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number; logs_per_service: Record<string, number> };
       return s.total >= 20 && Object.keys(s.logs_per_service).length >= 3 ? s : undefined;

@@ -42,7 +42,9 @@ describe('hub health and metrics', () => {
     await handshake(c, 'm1');
     c.send({ type: 'batch', seq: 1, records: [{ message: 'a' }, { message: 'b' }, {}] });
     await c.next();
-    c.send({ type: 'batch', seq: 1, records: [{ message: 'a' }] }); // seq not increasing on this connection → closed
+    c.send({ type: 'batch', seq: 1, records: [{ message: 'a' }] }); // resent on this connection: duplicate
+    await c.next();
+    c.send({ type: 'batch', seq: Number.MAX_SAFE_INTEGER, records: [{ message: 'a' }] }); // absurd jump → closed
     await c.closed;
     const c2 = await connectIngest(hub.wsUrl, hub.token);
     await handshake(c2, 'm1');
@@ -56,8 +58,8 @@ describe('hub health and metrics', () => {
     expect(metric(text, 'logwire_ingest_records_total', '{path="ws"}')).toBe(2);
     expect(metric(text, 'logwire_ingest_rejected_records_total', '{reason="service_too_long"}')).toBe(1);
     expect(metric(text, 'logwire_ingest_rejected_records_total', '{reason="missing_message"}')).toBe(1);
-    expect(metric(text, 'logwire_ingest_duplicate_batches_total')).toBe(1);
-    expect(metric(text, 'logwire_ingest_protocol_errors_total', '{code="seq_not_increasing"}')).toBe(1);
+    expect(metric(text, 'logwire_ingest_duplicate_batches_total')).toBe(2);
+    expect(metric(text, 'logwire_ingest_protocol_errors_total', '{code="seq_jump_too_large"}')).toBe(1);
     expect(metric(text, 'logwire_ingest_connections')).toBe(1);
     expect(metric(text, 'logwire_store_records')).toBe(3);
     expect(metric(text, 'logwire_store_size_bytes')).toBeGreaterThan(0);

@@ -1,23 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startTestHub, tempDir, type TestHub } from '../../helpers/hub.js';
+import { selfSigned } from '../../helpers/tls.js';
 import { decodeFrame, encodeFrame } from '../../../hub/protocol/index.js';
 
 let hub: TestHub;
 afterEach(async () => {
   await hub?.close();
 });
-
-/** A throwaway self-signed certificate for 127.0.0.1. */
-function selfSigned(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-}
 
 function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

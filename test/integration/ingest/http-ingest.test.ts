@@ -52,6 +52,20 @@ describe('http ingest', () => {
     expect(messages()).toEqual([]);
   });
 
+  it('http ingest - a content type that is not JSON, NDJSON or MessagePack is a 415', async () => {
+    hub = await startTestHub();
+    for (const type of ['application/xml', 'image/png', 'multipart/form-data; boundary=x', 'text/html']) {
+      const res = await post('{"message":"not stored"}', type);
+      expect(res.status, type).toBe(415);
+      const body = await res.json();
+      expect(body.code).toBe('HUB_ERR_UNSUPPORTED_MEDIA_TYPE');
+      expect(body.error).toContain('application/json');
+    }
+    // What curl -d and minimal clients send for a JSON body still works.
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/vnd.api+json']) expect((await post('{"message":"ok"}', type)).status, type).toBe(201);
+    expect(messages()).toEqual(['ok', 'ok', 'ok']);
+  });
+
   it('http ingest - hostile nesting is rejected per record, and the hub stays up', async () => {
     hub = await startTestHub();
     const deep = `[{"message":"ok"},{"message":"m","fields":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`;

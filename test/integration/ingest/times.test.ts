@@ -4,10 +4,12 @@
  * an older hub (µs/ns epochs stored as ms, as 9-byte varints) reads back on every path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../../hub/store/store.js';
+import { cpSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startTestHub, tempDir, type TestHub } from '../../helpers/hub.js';
 import { connectIngest, handshake } from '../../helpers/ingest-client.js';
 import { openTail } from '../live/tail-client.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const hubs: TestHub[] = [];
 afterEach(async () => {
@@ -26,6 +28,7 @@ async function get(h: TestHub, path: string, accept = 'application/json'): Promi
 }
 
 const INSTANT = Date.UTC(2024, 11, 1, 12, 0, 0, 123);
+const FORMAT1_FIXTURE = fileURLToPath(new URL('../../fixtures/format1-ns-epochs', import.meta.url));
 
 describe('ingest times', () => {
   it('ingest times - s, ms, µs and ns epochs are read by magnitude to the same instant', async () => {
@@ -71,17 +74,13 @@ describe('ingest times', () => {
   });
 
   it('ingest times - a store an older hub wrote with ns/µs epochs as ms reads back on every path', async () => {
+    // A format-1 store (before the write-ahead log) written by the hub of that time, which took
+    // these raw numbers as ms (9-byte zigzag deltas): [ns, µs, 1e16, 3.5e16, ms] of one instant,
+    // the last in a stream of its own (test/fixtures/format1-ns-epochs, made with commit 8a967e5).
     const dir = tempDir();
-    const old = await openStore({ dir });
-    // What the old validation stored: the raw number, taken as ms (9-byte zigzag deltas).
-    const legacy = [INSTANT * 1_000_000, INSTANT * 1000, 1e16, 3.5e16, INSTANT];
-    // The last one, an ordinary ms time, in a stream of its own: deltas from ns values in one chunk
-    // lost precision in the old writer's floats (readable, but only to ~100 ms).
-    await old.append(legacy.map((ts, i) => ({ ts, service: 'legacy', severity: i === 4 ? 'WARN' : 'INFO', host: 'old-host', file: '/var/log/old.log', message: `legacy ${i}` })));
-    await old.indexed(); // older hubs wrote chunks directly (they had no log)
-    await old.close();
-
+    cpSync(FORMAT1_FIXTURE, dir, { recursive: true });
     const h = await hub(dir);
+    await waitFor(async () => JSON.parse((await get(h, '/health')).text).store.index_lag_records === 0, { timeoutMs: 10_000, what: 'the legacy records indexed' });
     for (const path of ['/logs', '/logs?service=legacy', '/logs/legacy', '/stats', '/hosts', '/hosts/old-host', '/hosts/old-host/files', '/hosts/old-host/logs', `/logs?service=legacy&from=2024-01-01&to=${new Date(Date.now() + 3_600_000).toISOString()}`]) {
       const r = await get(h, path);
       expect(r.status, `${path}: ${r.text}`).toBe(200);
@@ -89,9 +88,10 @@ describe('ingest times', () => {
     const logs = JSON.parse((await get(h, '/logs?service=legacy&order=asc')).text);
     expect(logs.count).toBe(5);
     const iso = new Date(INSTANT).toISOString();
-    expect(logs.logs[0].timestamp).toBe(iso); // ns
-    expect(logs.logs[1].timestamp).toBe(iso); // µs
-    expect(logs.logs[4].timestamp).toBe(iso); // ms
+    const byMessage = new Map<string, { id: string; timestamp: string }>(logs.logs.map((l: { message: string; id: string; timestamp: string }) => [l.message, l]));
+    expect(byMessage.get('legacy 0')?.timestamp).toBe(iso); // ns
+    expect(byMessage.get('legacy 1')?.timestamp).toBe(iso); // µs
+    expect(byMessage.get('legacy 4')?.timestamp).toBe(iso); // ms
     const inRange = JSON.parse((await get(h, `/logs?service=legacy&from=${iso}&to=${iso}`)).text);
     expect(inRange.count).toBe(3);
     const ndjson = await get(h, '/logs?service=legacy', 'application/x-ndjson');
@@ -100,7 +100,7 @@ describe('ingest times', () => {
     const stats = JSON.parse((await get(h, '/stats')).text);
     expect(stats.logs_per_service.legacy).toBe(5);
     expect(Date.parse(stats.last_log_per_service.legacy)).toBeLessThan(Date.now() + 86_400_000);
-    const tail = await openTail(h.wsUrl, { after: logs.logs[0].id, service: 'legacy' }, h.token);
+    const tail = await openTail(h.wsUrl, { after: byMessage.get('legacy 0')!.id, service: 'legacy' }, h.token);
     await tail.waitRecords(4);
     expect(tail.records.map((r) => r.message)).toEqual(['legacy 1', 'legacy 2', 'legacy 3', 'legacy 4']);
     await tail.close();

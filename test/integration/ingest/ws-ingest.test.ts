@@ -101,8 +101,10 @@ describe('ingest', () => {
       ['bad hello', (c) => c.send({ type: 'hello', shipper: '' }), 1008, 'bad_hello'],
       ['wrong version', (c) => c.send({ type: 'hello', shipper: 's', version: 99 }), 1008, 'unsupported_version'],
       ['too big', async (c) => { await handshake(c, 'big'); c.send({ type: 'batch', seq: 1, records: [{ message: 'x'.repeat(10_000) }] }); }, 1009, 'batch_too_big'],
+      // uWS alone would cut this one with a bare 1006 (its maxPayloadLength), no error frame.
+      ['far too big', async (c) => { await handshake(c, 'huge'); c.send({ type: 'batch', seq: 1, records: [{ message: 'x'.repeat(3 * 1024 * 1024) }] }); }, 1009, 'batch_too_big'],
       ['records not an array', async (c) => { await handshake(c, 'b'); c.send({ type: 'batch', seq: 1, records: 'no' }); }, 1008, 'bad_batch'],
-      ['seq going backwards', async (c) => { await handshake(c, 'q'); c.send({ type: 'batch', seq: 3, records: [] }); await c.next(); c.send({ type: 'batch', seq: 2, records: [] }); }, 1008, 'seq_not_increasing'],
+      ['absurd seq jump', async (c) => { await handshake(c, 'q'); c.send({ type: 'batch', seq: Number.MAX_SAFE_INTEGER, records: [] }); }, 1008, 'seq_jump_too_large'],
     ];
     for (const [what, act, code, errCode] of cases) {
       const c = await connectIngest(hub.wsUrl, hub.token);
@@ -114,6 +116,18 @@ describe('ingest', () => {
     }
     const health = await fetch(`${hub.url}/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('ingest - a frame of 2× and 3× the default max_batch_bytes gets an error frame and 1009', async () => {
+    hub = await startTestHub();
+    for (const times of [2, 3]) {
+      const c = await connectIngest(hub.wsUrl, hub.token);
+      const welcome = await handshake(c, `twice-${times}`);
+      c.sendRaw(Buffer.alloc(times * welcome.max_batch_bytes, 0x90));
+      expect(await c.next()).toMatchObject({ type: 'error', code: 'batch_too_big' });
+      expect((await c.closed).code).toBe(1009);
+    }
+    expect((await fetch(`${hub.url}/health`)).status).toBe(200);
   });
 
   it('ingest - hostile nesting is a malformed frame (1007), not a crash or 1011', async () => {

@@ -104,6 +104,7 @@ describe('live tail - filters', () => {
     [{ regex: '([' }, /regex/],
     [{ severity: 'LOUD' }, /severity/],
     [{ format: 'xml' }, /format/],
+    [{ after: 'abc' }, /after/],
   ] as const) {
     it(`live tail - closes 1008 with the reason for ${JSON.stringify(params)}`, async () => {
       const t = await openTail(hub.wsUrl, params as Record<string, string>, READER);

@@ -172,6 +172,8 @@ describe('query/logs', () => {
     await badParam(`/logs?regex=${encodeURIComponent('(unclosed')}`, 'regex');
     await badParam(`/logs?regex=${encodeURIComponent('(a)\\1')}`, 'regex');
     await badParam('/logs?cursor=not-a-cursor', 'cursor');
+    await badParam('/logs?cursor=abc', 'cursor');
+    await badParam('/logs?after=abc', 'after');
     await badParam('/logs?sevrity=ERROR', 'sevrity');
     await badParam('/logs?service=a&bogus=1', 'bogus');
   });

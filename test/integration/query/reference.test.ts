@@ -140,7 +140,9 @@ describe('query/reference', () => {
 
     const all = await curl('-H', 'Authorization: bearer SECRETCODE', 'http://127.0.0.1:3032/hosts/andynewman/logs');
     expect(all.body.data).toHaveLength(4);
-    expect(all.body.data[0]).toMatchObject({ filename: 'other_log', last_modified: '1639525487.506', logline: 'three log lines', host: 'andynewman' });
+    // Newest event time first, as in the reference's example answer.
+    expect(all.body.data[0]).toMatchObject({ filename: 'fsck_apfs_error.log', last_modified: '1639596366.621', logline: 'fsck_apfs completed at Tue Dec 14 07:59:50 2021', host: 'andynewman' });
+    expect(all.body.data[1]).toMatchObject({ filename: 'other_log', last_modified: '1639525487.506', logline: 'three log lines' });
 
     const some = await curl('-H', 'Authorization: bearer SECRETCODE', 'http://127.0.0.1:3032/hosts/andynewman/logs?file=syslog&filter=three&count=2');
     expect(some.body.data.map((d: { filename: string; logline: string }) => [d.filename, d.logline])).toEqual([['syslog', 'line three']]);

@@ -115,11 +115,11 @@ describe('query/hosts', () => {
     expect(body.data.map((d: { logline: string }) => d.logline)).toEqual(['line three']);
   });
 
-  it('query/hosts - GET /hosts/:host/logs in the reference shape, newest first', async () => {
+  it('query/hosts - GET /hosts/:host/logs in the reference shape, newest event time first', async () => {
     const r = await a.get('/hosts/web-1/logs');
     expect(r.status).toBe(200);
-    expect(r.body.data.map((d: { logline: string }) => d.logline)).toEqual(['line three', 'line two', 'line one']);
-    expect(r.body.data[1]).toEqual({
+    expect(r.body.data.map((d: { logline: string }) => d.logline)).toEqual(['line two', 'line three', 'line one']);
+    expect(r.body.data[0]).toEqual({
       filename: '/var/log/syslog',
       last_modified: String(Date.parse('2025-04-01T12:05:00Z') / 1000),
       logline: 'line two',
@@ -137,8 +137,8 @@ describe('query/hosts', () => {
     expect(await words('file=%2Fvar%2Flog%2Fsyslog')).toEqual(['line two', 'line one']);
     expect(await words('filter=THREE')).toEqual(['line three']);
     expect(await words('file=syslog&filter=line&count=1')).toEqual(['line two']);
-    expect(await words('count=2&order=asc')).toEqual(['line one', 'line two']);
-    expect(await words('severity=ERROR')).toEqual(['line three', 'line two']);
+    expect(await words('count=2&order=asc')).toEqual(['line one', 'line three']);
+    expect(await words('severity=ERROR')).toEqual(['line two', 'line three']);
     expect((await a.get('/hosts/web-2/logs?file=syslog&filter=three&count=2')).body.data.map((d: { logline: string }) => d.logline)).toEqual(['three log lines']);
   });
 

@@ -3,6 +3,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '../../helpers/wait.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestHub } from '../../helpers/hub.js';
@@ -99,6 +102,25 @@ action(type="omelasticsearch" server="127.0.0.1" serverport="${hub.port}" search
     const viaEs = logs.find((l) => l.fields?.facility === undefined)!;
     expect(viaSyslog).toMatchObject({ message: 'card declined', severity: 'ERROR', host: 'edge-1', timestamp: sent, fields: { facility: 'user', pid: '99' } });
     expect(viaEs).toMatchObject({ message: 'card declined', severity: 'ERROR', host: 'edge-1', timestamp: sent });
+  });
+
+  it('syslog receiver - TCP speaks TLS when the hub has --tls-cert/--tls-key (RFC 5425)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logwire-syslog-tls-'));
+    dirs.push(dir);
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    hub = await startReceiverHub({ syslogTcp: 0, tlsCert: cert, tlsKey: key });
+    const msg = '<12>1 2026-01-01T00:00:00.789Z tls-host secure - - - over tls\n';
+    await new Promise<void>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: hub!.hub.receiverPorts['syslog-tcp'], ca: readFileSync(cert) }, () => s.end(`${Buffer.byteLength(msg)} ${msg}`, () => resolve()));
+      s.on('error', reject);
+    });
+    const stored = await waitFor(() => {
+      const recs = [...hub!.hub.ctx.store.query({}, { order: 'asc' })];
+      return recs.length > 0 ? recs : undefined;
+    }, { what: 'the record sent over TLS' });
+    expect(stored).toMatchObject([{ service: 'secure', host: 'tls-host', severity: 'WARN', message: 'over tls', ts: Date.parse('2026-01-01T00:00:00.789Z') }]);
   });
 
   it('syslog receiver - bad framing and a frame that never ends close that connection only; hub stays healthy', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HUB_MAIN, spawnHub, tempDir, type HubProcess } from '../../helpers/hub.js';
 import { ensureAdminToken } from '../../../hub/auth/tokens.js';
 import { waitFor } from '../../helpers/wait.js';
-import { makeRecords, postLogs, writeSinksFile } from './helpers.js';
+import { makeRecords, postLogs, sinkStats, writeSinksFile } from './helpers.js';
 
 let dir: string;
 let proc: HubProcess | undefined;
@@ -31,7 +31,7 @@ describe('sinks cli', () => {
     }
     const missing = runHub(['--data', dir, '--sinks', join(dir, 'nope.json')]);
     expect(missing.stderr).toMatch(/cannot read the sinks file \(ENOENT\)/);
-  });
+  }, 90_000);
 
   it('sinks cli - logwire-hub sinks shows each sink\'s lag, counts and last error as a table', async () => {
     dir = tempDir();
@@ -39,10 +39,14 @@ describe('sinks cli', () => {
     const sinks = writeSinksFile(dir, [{ name: 'nowhere', type: 'http', url: 'http://127.0.0.1:1/', retry: { initial_ms: 50, max_ms: 200 } }]);
     proc = await spawnHub(['--port', '0', '--data', dir, '--sinks', sinks]);
     await postLogs(proc.url, token, makeRecords(25));
-    const out = await waitFor(() => {
-      const r = runHub(['sinks', '--hub', proc!.url, '--data', dir]);
-      return r.status === 0 && /nowhere\s+http\s+retrying\s+25 \(/.test(r.stdout) && r.stdout;
-    }, { what: 'the sink table showing the retrying sink' });
+    await waitFor(async () => {
+      const s = (await sinkStats(proc!.url, token))[0];
+      return s?.lag_records === 25 && s.retried > 0;
+    }, { what: 'the sink retrying with 25 records to send' });
+    const table = runHub(['sinks', '--hub', proc.url, '--data', dir]);
+    expect(table.status).toBe(0);
+    const out = table.stdout;
+    expect(out).toMatch(/nowhere\s+http\s+(retrying|sending)\s+25 \(/);
     expect(out).toMatch(/^SINK\s+TYPE\s+STATE\s+LAG\s+SENT\s+RETRIED\s+SKIPPED\s+LAST ERROR/);
     expect(out).toMatch(/unreachable/);
     const json = runHub(['sinks', '--hub', proc.url, '--token', token, '--json']);
@@ -51,5 +55,5 @@ describe('sinks cli', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/^logwire-hub sinks: .* answered 401/);
-  });
+  }, 90_000);
 });

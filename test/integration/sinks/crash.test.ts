@@ -115,7 +115,7 @@ describe('sinks crash', () => {
     expect(got.length).toBe(ids.length);
     expect([...c].filter(([, n]) => n > 1), `duplicates (seed ${seed})`).toEqual([]);
     expect(new Set(c.keys()), `seed ${seed}`).toEqual(new Set(ids));
-  }, 120_000);
+  }, 240_000);
 
   it('sinks crash - elasticsearch sink: kill -9 of the forwarding hub at random moments; every record created exactly once', async () => {
     const { rand, seed } = seeded();
@@ -137,7 +137,7 @@ describe('sinks crash', () => {
     await waitFor(() => created.size >= ids.length, { what: `${ids.length} documents (seed ${seed})`, timeoutMs: 30_000 });
     expect(new Set(created.keys()), `seed ${seed}`).toEqual(new Set(ids));
     expect([...created.values()].every((n) => n === 1)).toBe(true);
-  }, 120_000);
+  }, 240_000);
 
   it('sinks crash - loki sink: kill -9 of the forwarding hub at random moments; nothing lost, duplicates only from batches in flight at a kill', async () => {
     const { rand, seed } = seeded();
@@ -159,5 +159,5 @@ describe('sinks crash', () => {
     const extra = [...c.values()].reduce((s, n) => s + n - 1, 0);
     // storedIds() stops and restarts the hub once more: that is one more (clean) restart.
     expect(extra, `seed ${seed}`).toBeLessThanOrEqual((KILLS + 1) * maxRecords);
-  }, 120_000);
+  }, 240_000);
 });

@@ -62,7 +62,9 @@ describe('ui/live', () => {
       expect(await column(page, '#live-rows', 'host')).toEqual(['box-7', 'box-7']);
       expect(problems).toEqual([]);
     } finally {
+      const exited = new Promise((r) => shipper.once('exit', r));
       shipper.kill('SIGTERM');
+      await exited;
       await context.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -119,8 +121,15 @@ describe('ui/live', () => {
   it('ui/live - scrolling up pauses and counts arrivals; jump to live, space and G resume; selecting text pauses', async () => {
     const { context, page } = await openSignedIn(browser, hub, '/ui/?view=live&service=scroll');
     await page.waitForSelector('#live-status[data-state="live"]');
-    await postRecords(hub, Array.from({ length: 150 }, (_, i) => rec('scroll', 'INFO', `line ${i}`)));
+    // Tall rows (stack traces) are measured only once on screen: the list moving by itself is not the reader scrolling.
+    const trace = (i: number) => `Error: failed ${i}\n${Array.from({ length: 9 }, (_, k) => `    at f${k} (file${k}.js:${k}:1)`).join('\n')}`;
+    await postRecords(hub, Array.from({ length: 60 }, (_, i) => rec('scroll', 'ERROR', trace(i))));
+    await postRecords(hub, Array.from({ length: 90 }, (_, i) => rec('scroll', 'INFO', `line ${i}`)));
     await waitFor(async () => (await column(page, '#live-rows', 'msg')).length === 150, { what: '150 rows' });
+    await postRecords(hub, [rec('scroll', 'INFO', 'one more')]);
+    await waitFor(async () => (await column(page, '#live-rows', 'msg')).at(-1) === 'one more', { what: 'the next record' });
+    expect(await page.isHidden('#paused')).toBe(true);
+    expect(await page.$eval('#live-rows', (r) => r.scrollHeight - r.scrollTop - r.clientHeight)).toBeLessThan(40);
     await page.hover('#live-rows');
     await page.mouse.wheel(0, -600);
     await page.waitForSelector('#paused:not([hidden])');

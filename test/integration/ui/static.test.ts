@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, startTestHub, type TestHub } from '../../helpers/hub.js';
 
 let hub: TestHub;
 beforeAll(async () => { hub = await startTestHub(); });
@@ -47,6 +49,11 @@ describe('ui/routes', () => {
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect((await rawGet('/ui/style.css')).headers['content-type']).toBe('text/css; charset=utf-8');
     expect((await rawGet('/ui/index.html')).body).toBe(page.body);
+    // Every module is preloaded (one round of requests, not one per import level), and exists.
+    const preloaded = [...page.body.matchAll(/rel="modulepreload" href="(js\/[\w-]+\.js)"/g)].map((m) => m[1]);
+    const built = readdirSync(join(REPO_ROOT, 'dist', 'ui', 'js')).filter((f) => f.endsWith('.js') && f !== 'main.js').map((f) => `js/${f}`);
+    expect(preloaded.sort()).toEqual(built.sort());
+    for (const path of preloaded) expect((await rawGet(`/ui/${path}`)).status, path).toBe(200);
   });
 
   it('ui/routes - revalidates with ETag: 304 without a body when unchanged', async () => {
@@ -81,5 +88,24 @@ describe('ui/routes', () => {
     expect(JSON.parse(r.body).error).toContain('/ui/nope.js');
     expect((await rawGet('/stats')).status).toBe(401);
     expect((await rawGet('/nothing-here')).status).toBe(404);
+  });
+});
+
+describe('ui/routes unbuilt', () => {
+  it('ui/routes - a hub whose page was not built answers 503 saying how to build it', async () => {
+    const { default: uWS } = await import('uWebSockets.js');
+    const { registerUiRoutes } = await import('../../../hub/ui/routes.js');
+    const { createMetrics } = await import('../../../hub/metrics.js');
+    const { tempDir } = await import('../../helpers/hub.js');
+    const app = uWS.App();
+    registerUiRoutes(app, { metrics: createMetrics() } as never, join(tempDir(), 'no-ui'));
+    const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen failed')))));
+    try {
+      const res = await fetch(`http://127.0.0.1:${uWS.us_socket_local_port(socket)}/ui/`);
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('npm run build');
+    } finally {
+      uWS.us_listen_socket_close(socket);
+    }
   });
 });

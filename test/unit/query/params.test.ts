@@ -62,30 +62,40 @@ describe('query/params', () => {
     expect(paramError(() => parseRequiredTime('yesterday-ish', 'before', now)).param).toBe('before');
   });
 
-  it('query/params - cursors round-trip and carry their order', () => {
+  it('query/params - cursors round-trip and carry their order, sort key and event time', () => {
     for (const order of ['asc', 'desc'] as const) {
-      const c = encodeCursor({ id: '0123456789abcdefghijklmn', order });
+      const c = encodeCursor({ id: '0123456789abcdefghijklmn', order, by: 'receive' });
       expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
-      expect(decodeCursor(c)).toEqual({ id: '0123456789abcdefghijklmn', order });
+      expect(decodeCursor(c)).toEqual({ id: '0123456789abcdefghijklmn', order, by: 'receive' });
+      const e = encodeCursor({ id: '0123456789abcdefghijklmn', order, by: 'event', ts: 1_733_000_000_123 });
+      expect(e).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(decodeCursor(e)).toEqual({ id: '0123456789abcdefghijklmn', order, by: 'event', ts: 1_733_000_000_123 });
     }
   });
 
   it('query/params - forged or truncated cursors are refused', () => {
-    const good = encodeCursor({ id: 'abc', order: 'asc' });
-    for (const bad of ['', 'abc', good.slice(0, 3), `${good}!!`, Buffer.from('1x:abc').toString('base64url'), Buffer.from('1a:a b').toString('base64url'), 'A'.repeat(500)]) {
+    const good = encodeCursor({ id: 'abc', order: 'asc', by: 'receive' });
+    const forged = ['2a:abc', '2a:-5:abc', '2a:1.5:abc', '2d:12345678901234567:abc', '2a:12:a b'].map((t) => Buffer.from(t).toString('base64url'));
+    for (const bad of ['', 'abc', good.slice(0, 3), `${good}!!`, Buffer.from('1x:abc').toString('base64url'), Buffer.from('1a:a b').toString('base64url'), 'A'.repeat(500), ...forged]) {
       expect(decodeCursor(bad)).toBeUndefined();
     }
   });
 
   it('query/params - paging follows the cursor, refuses contradictions', () => {
-    const asc = encodeCursor({ id: 'idA', order: 'asc' });
-    expect(parsePaging(new URLSearchParams(''), 'desc')).toEqual({ order: 'desc' });
-    expect(parsePaging(new URLSearchParams('order=asc'), 'desc')).toEqual({ order: 'asc' });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', after: 'idA' });
-    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', after: 'idA' });
+    const ID = '0123456789abcdefghijklmn';
+    const IDR = '0123456789abcdefghijklmo';
+    const asc = encodeCursor({ id: ID, order: 'asc', by: 'event', ts: 42 });
+    expect(parsePaging(new URLSearchParams(''), 'desc')).toEqual({ order: 'desc', by: 'event' });
+    expect(parsePaging(new URLSearchParams('order=asc'), 'desc')).toEqual({ order: 'asc', by: 'event' });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}`), 'desc')).toEqual({ order: 'asc', by: 'event', after: ID, afterTs: 42 });
+    expect(parsePaging(new URLSearchParams(`cursor=${asc}&order=asc`), 'desc')).toEqual({ order: 'asc', by: 'event', after: ID, afterTs: 42 });
+    const receive = encodeCursor({ id: IDR, order: 'desc', by: 'receive' });
+    expect(parsePaging(new URLSearchParams(`cursor=${receive}`), 'desc')).toEqual({ order: 'desc', by: 'receive', after: IDR });
     expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${asc}&order=desc`), 'desc')).param).toBe('order');
     expect(paramError(() => parsePaging(new URLSearchParams('cursor=garbage'), 'desc')).param).toBe('cursor');
-    expect(parsePaging(new URLSearchParams('after=abc123'), 'desc')).toEqual({ order: 'desc', after: 'abc123' });
+    expect(parsePaging(new URLSearchParams(`after=${ID}`), 'desc')).toEqual({ order: 'desc', by: 'receive', after: ID });
+    expect(paramError(() => parsePaging(new URLSearchParams('after=abc123'), 'desc')).param).toBe('after');
+    expect(paramError(() => parsePaging(new URLSearchParams(`cursor=${encodeCursor({ id: 'abc', order: 'asc', by: 'receive' })}`), 'desc')).param).toBe('cursor');
     expect(paramError(() => parsePaging(new URLSearchParams('after=a%20b'), 'desc')).param).toBe('after');
     expect(paramError(() => parsePaging(new URLSearchParams(`after=x&cursor=${asc}`), 'desc')).param).toBe('after');
   });

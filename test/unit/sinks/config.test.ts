@@ -32,7 +32,7 @@ describe('sinks/config', () => {
     bad([{ name: 'x', type: 'kafka', url: 'http://x' }], /"type" must be one of loki, elasticsearch, logwire, http/);
     bad([{ name: 'x', type: 'http' }], /"url" is required/);
     bad([{ name: 'x', type: 'http', url: 'http://x', filter: { severity: 'LOUD' } }], /sink "x" filter: severity "LOUD" is not a level/);
-    bad([{ name: 'x', type: 'http', url: 'http://x', filter: { regex: '(a+)+' } }], /nested repetition/);
+    bad([{ name: 'x', type: 'http', url: 'http://x', filter: { regex: '(' } }], /sink "x" filter: invalid regex/);
     bad([{ name: 'x', type: 'http', url: 'http://x', index: 'i' }], /"index" applies to elasticsearch sinks only/);
     bad([{ name: 'x', type: 'http', url: 'http://x' }, { name: 'x', type: 'http', url: 'http://y' }], /used twice/);
     bad([{ name: 'x', type: 'http', url: 'http://x', tls: { ca: '/nonexistent/ca.pem' } }], /cannot read the CA file/);
