@@ -11,8 +11,7 @@
  *   u32 LE  n                          records in the group
  *   n × {
  *     varint  streamId                 the record's labels (`streams` db); defined in the same or an earlier txn
- *     varint  zigzag(ts - prevTs)      event time, epoch ms (prevTs starts at 0; taken as 0 after a legacy
- *                                      time ≥ 1e14, which only stores older hubs wrote can hold)
+ *     varint  zigzag(ts - prevTs)      event time, epoch ms (prevTs starts at 0)
  *     u8      flags                    1 = truncated, 2 = has fields (as in chunks, chunk.ts)
  *     varint  message bytes, then the UTF-8 message
  *     [varint fields bytes, fields as MessagePack map]   when flags & 2
@@ -26,7 +25,7 @@ import type { ValidRecord } from '../protocol/record.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Cursor } from './varint.js';
 import { readVarint, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
-import { LEGACY_TS_FROM, nextRawTs, storedTs } from './stored-ts.js';
+import { nextRawTs, storedTs } from './stored-ts.js';
 
 const LOG_FORMAT = 1;
 /** Bytes before the first record of a log value. */
@@ -75,9 +74,7 @@ export function encodeLogValue(rts: number, records: readonly ValidRecord[], sid
     const sid = sids[i];
     if (sid < 128) scratch[pos++] = sid;
     else pos = writeVarint(scratch, pos, sid);
-    // After a legacy time (≥ 1e14, stored-ts.ts) the delta restarts from 0: a float delta between
-    // ns and ms magnitudes would lose the ms record's precision. Valid times never trigger it.
-    const dTs = zigzag(r.ts - (prevTs < LEGACY_TS_FROM ? prevTs : 0));
+    const dTs = zigzag(r.ts - prevTs);
     if (dTs < 128) scratch[pos++] = dTs;
     else pos = writeVarint(scratch, pos, dTs);
     prevTs = r.ts;
@@ -126,8 +123,7 @@ export class LogView {
     try {
       for (let i = 0; i < n; i++) {
         this.sids[i] = readVarint(buf, c);
-        // The writer restarts deltas after a legacy time (see encodeLogValue).
-        ts = nextRawTs(ts < LEGACY_TS_FROM ? ts : 0, readVarint(buf, c));
+        ts = nextRawTs(ts, readVarint(buf, c));
         this.ts[i] = storedTs(ts);
         if (c.pos >= buf.length) throw new RangeError('record runs past the end');
         const flags = (this.flags[i] = buf[c.pos++]);
