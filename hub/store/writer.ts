@@ -32,6 +32,8 @@ export const PIPELINE_MIN_RECORDS = 4096;
 export const MAX_GROUP_RECORDS = 65_536;
 export const MAX_GROUP_CHARS = 32 * 1024 * 1024;
 const MAX_COMMITS_IN_FLIGHT = 2;
+/** After a refused commit, appends are refused without trying for this long. */
+const WRITE_RETRY_MS = 3000;
 
 interface Deferred {
   promise: Promise<void>;
@@ -86,12 +88,15 @@ export class GroupWriter {
   private scheduled = false;
   private inflight = new Set<Promise<unknown>>();
   closed = false;
+  private failedAt = 0;
 
   /** `onLogged` runs after each commit that appended a group to the log (the indexer's cue). */
   constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined) {}
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    // Right after a refused commit (disk full) appends fail fast; after WRITE_RETRY_MS one is tried again.
+    if (this.state.writeError && Date.now() - this.failedAt < WRITE_RETRY_MS) return Promise.reject(this.state.writeError);
     if (origin) {
       const pending = this.pendingSeq.get(origin.shipper);
       if (pending && origin.seq <= pending.seq) return pending.durable.then(() => ({ duplicate: true }));
@@ -226,6 +231,7 @@ export class GroupWriter {
       (cause: unknown) => {
         // Disk full, map full, I/O error: reported as HUB_ERR_STORE_UNAVAILABLE until a commit succeeds.
         const err = (this.state.writeError = storeWriteError(cause));
+        this.failedAt = Date.now();
         built.undo();
         for (const p of plans) {
           p.plan?.undo?.();
