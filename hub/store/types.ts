@@ -17,7 +17,7 @@ export interface StoreOptions {
   index?: boolean;
 }
 
-/** Identifies a shipper batch for exactly-once storage (SPEC §3). */
+/** Identifies a shipper batch for exactly-once storage (docs/protocol.md). */
 export interface BatchOrigin {
   shipper: string;
   seq: number;
