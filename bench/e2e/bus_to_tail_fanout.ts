@@ -24,6 +24,7 @@
  *              FANOUT_RATE=100000 FANOUT_BATCH=1000 SEED=1
  * Load generator and hub share the machine: give the hardware with every figure.
  */
+import { makeId, newHubTag } from '../../hub/protocol/ids.js';
 import { createConnection } from 'node:net';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import type { WireRecord } from '../../hub/protocol/index.js';
@@ -90,10 +91,13 @@ async function busSource(): Promise<Source> {
   const bus: NatsBus = openNatsBus({ servers: NATS_URL, name: 'logwire-bench-publisher' });
   if (!(await bus.waitConnected(5000))) throw new Error(`cannot connect to NATS at ${NATS_URL}`);
   const now = Date.now();
+  // Hubs validate what arrives from NATS like ingest (docs/nats.md): real ids, as a peer would send.
+  const tag = newHubTag();
+  let lseq = 0;
   return {
     send: (b, size) => {
       const recs = batchRecords(b, size) as Array<Record<string, unknown>>;
-      bus.publishRecords(recs.map((r, i) => ({ ...r, id: `b${b}-${i}`, ts: now, rts: now }) as unknown as WireRecord));
+      bus.publishRecords(recs.map((r) => ({ ...r, id: makeId(now, tag, lseq++), ts: now, rts: now }) as unknown as WireRecord));
     },
     idle: () => bus.flush(),
     close: () => bus.close(),
