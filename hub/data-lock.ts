@@ -1,5 +1,5 @@
 /**
- * One hub per data directory (SPEC §8): `<data>/hub.pid` is created with O_EXCL and holds the
+ * One hub per data directory (docs/README.md): `<data>/hub.pid` is created with O_EXCL and holds the
  * owner's pid. A second hub finds it, sees that process alive and stops with one line naming the
  * directory and the pid. A file left by a hub that died (kill -9, power loss) names a process
  * that is gone (or, after pid reuse, one that is not a logwire hub): it is taken over.

@@ -1,5 +1,5 @@
 /**
- * One WebSocket session with a hub (SPEC §3): upgrade with the token, `hello`, then frames in
+ * One WebSocket session with a hub (docs/protocol.md): upgrade with the token, `hello`, then frames in
  * and out. It reports exactly one end per session (`onDown`, or `onAuthRejected` when the hub
  * refuses the token before the first session ever succeeded), and keeps itself honest with
  * timeouts: the handshake and the welcome must come in time, and a hub that stops answering

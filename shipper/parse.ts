@@ -6,7 +6,7 @@
  * - Plain text: the message is the whole line; the event time is the first ISO 8601/RFC 3339,
  *   syslog (`Mar  3 14:02:01`) or common-log (`[10/Oct/2000:13:55:36 -0700]`) timestamp near the
  *   start; the severity is an upper-case level word (`ERROR`, `WARN`, …) or `level=x`.
- *   Times without a zone are UTC (SPEC §9); with no timestamp the read time is used.
+ *   Times without a zone are UTC (docs/guarantees.md); with no timestamp the read time is used.
  * - Multiline: continuation lines (indented, `Caused by:`, `... N more`, or — with a custom
  *   pattern — any line not matching the start pattern) join the previous record with `\n`.
  *   A pending record is emitted when the next record starts or after `multilineFlushMs` idle.
@@ -17,7 +17,7 @@
 import { normalizeSeverity, parseTime, epochToMs, type Severity } from '../hub/protocol/index.js';
 import type { LineFormat } from './config.js';
 
-/** A record as the shipper sends it (SPEC §3 batch records). */
+/** A record as the shipper sends it (docs/protocol.md batch records). */
 export interface ShipRecord {
   ts: number;
   service: string;

@@ -1,5 +1,5 @@
 /**
- * Sending (SPEC §3): one session at a time (connection.ts) to the first hub URL that answers,
+ * Sending (docs/protocol.md): one session at a time (connection.ts) to the first hub URL that answers,
  * failing over in turn; at most `max_inflight` unacked batches; acks handed back to the spool.
  * Reconnects forever with exponential backoff and jitter; nothing is ever discarded.
  *

@@ -43,7 +43,7 @@ export interface CliArgs {
   color?: boolean;
 }
 
-/** Filters, already in the hub's query-parameter vocabulary (SPEC §4, §5). */
+/** Filters, already in the hub's query-parameter vocabulary (docs/protocol.md, docs/http-api.md). */
 export interface TailFilter {
   services: string[];
   severities: string[];

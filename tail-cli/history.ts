@@ -1,5 +1,5 @@
 /**
- * History over HTTP: `GET /logs` pages (SPEC §5), followed by `next_cursor` until the hub has no
+ * History over HTTP: `GET /logs` pages (docs/http-api.md), followed by `next_cursor` until the hub has no
  * more. A hub error (`{"error","code","param"}`) or a network failure becomes one CliError line.
  */
 import type { JsonRecord } from '../hub/protocol/index.js';

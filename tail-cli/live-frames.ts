@@ -1,5 +1,5 @@
 /**
- * What the hub sends on a live tail (SPEC §4), turned into values: decoding a message (binary
+ * What the hub sends on a live tail (docs/protocol.md), turned into values: decoding a message (binary
  * MessagePack or a JSON text frame) and one stderr line for each notice a person should see.
  */
 import type WebSocket from 'ws';

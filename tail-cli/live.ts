@@ -1,5 +1,5 @@
 /**
- * The live tail: one WebSocket to `/v1/tail` (SPEC §4) with `format=msgpack`, kept open across
+ * The live tail: one WebSocket to `/v1/tail` (docs/protocol.md) with `format=msgpack`, kept open across
  * hub restarts and network drops.
  *
  * Invariant: nothing missed, nothing repeated. Every (re)connect asks for `after=<id of the last

@@ -1,5 +1,5 @@
 /**
- * Output formats: each turns one record (SPEC §2 JSON shape) into one chunk of text ending in a
+ * Output formats: each turns one record (docs/protocol.md JSON shape) into one chunk of text ending in a
  * newline.
  *
  * - `pretty`: `<timestamp> <host> <service> <SEVERITY> <message> [key=value…]`; severity coloured

@@ -1,6 +1,6 @@
 /**
  * Whatever the hub sends for a record becomes something every formatter can print: a record in
- * the JSON shape (SPEC §2) whose fields are all of the expected types. A hub of another version
+ * the JSON shape (docs/protocol.md) whose fields are all of the expected types. A hub of another version
  * (or a damaged store) may send a time out of range, no service, a message that is a number, or
  * 64-bit integers; tail-cli shows them as they are instead of crashing.
  */

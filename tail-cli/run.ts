@@ -1,7 +1,7 @@
 /**
  * One tail-cli session: optional history, then the live tail, written to stdout.
  *
- * Handoff without gap or duplicate (SPEC §4, §9):
+ * Handoff without gap or duplicate (docs/protocol.md, docs/guarantees.md):
  * - when following, the id of the newest stored record (any service) is read first, as the
  *   anchor: every record that arrives later has a greater id;
  * - history (`--since`, `--limit`, `--no-follow`) is printed oldest first;

@@ -1,6 +1,6 @@
 /**
  * An ack-only ingest server for the shipper benchmarks (not part of the test suite): speaks the
- * hub's side of SPEC §3 (hello → welcome, batch → ack) and stores nothing, so what is measured
+ * hub's side of docs/protocol.md (hello → welcome, batch → ack) and stores nothing, so what is measured
  * is the shipper alone. `onRecords` sees each batch's records as they arrive (for latency).
  */
 import type { AddressInfo } from 'node:net';

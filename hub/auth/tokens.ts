@@ -1,5 +1,5 @@
 /**
- * Tokens (SPEC §6). A tokens file is JSON: an array of entries or `{"tokens": [...]}`, each
+ * Tokens (docs/tokens.md). A tokens file is JSON: an array of entries or `{"tokens": [...]}`, each
  * `{token | token_sha256, name, scopes: [ingest|read|admin], services: [..] | "*"}`.
  * Presented tokens are hashed and compared in constant time against every entry; plain tokens
  * from the file are hashed at load and never kept or logged. With no tokens file the hub
@@ -18,7 +18,7 @@ export interface Principal {
   name: string;
   /**
    * Stable identity of the token itself (a prefix of its SHA-256, never the token): what
-   * per-token state, such as a shipper's dedupe seq (SPEC §3), is keyed by.
+   * per-token state, such as a shipper's dedupe seq (docs/protocol.md), is keyed by.
    */
   key: string;
   scopes: ReadonlySet<Scope>;

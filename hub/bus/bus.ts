@@ -1,5 +1,5 @@
 /**
- * The bus: how stored records fan out to live tails, and how hubs talk to each other (SPEC §7).
+ * The bus: how stored records fan out to live tails, and how hubs talk to each other (docs/nats.md).
  * One interface, two implementations that pass the same contract suite
  * (test/unit/bus/contract.test.ts):
  *

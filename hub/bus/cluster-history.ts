@@ -1,5 +1,5 @@
 /**
- * Cluster-wide history (SPEC §7): every hub announces itself on `<root>.hubs.announce` and
+ * Cluster-wide history (docs/nats.md): every hub announces itself on `<root>.hubs.announce` and
  * answers history queries for its own store on `<root>.history.<hub id>`; a query on any hub
  * asks each known peer, merges the answers with its own in the query's order (by (timestamp, id)
  * for event-time listings, by id for receive order), and keeps `limit`.

@@ -1,5 +1,5 @@
 /**
- * Token scoping of reads (SPEC §6): a token bound to services reads only those, "as if no other
+ * Token scoping of reads (docs/tokens.md): a token bound to services reads only those, "as if no other
  * service existed". Applied by narrowing the record filter, so every query, export, host view,
  * volume and live tail that runs a filter (locally or on other hubs) sees only those services.
  */

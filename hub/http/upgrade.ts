@@ -25,7 +25,7 @@ export function upgradeAuthenticated<UserData>(
   const notAborted = { aborted: false, onAbort: () => undefined };
   let principal: Principal;
   try {
-    // `token=` in the URL is for browsers on the live tail alone (SPEC §6); URLs end up in logs.
+    // `token=` in the URL is for browsers on the live tail alone (docs/tokens.md); URLs end up in logs.
     principal = authenticate(tokens, authorization, scope === 'read' ? query.get('token') : null, scope);
   } catch (err) {
     sendError(res, notAborted, err);

@@ -1,5 +1,5 @@
 /**
- * Per-connection state of a shipper on /v1/ingest and the rules of its conversation (SPEC §3):
+ * Per-connection state of a shipper on /v1/ingest and the rules of its conversation (docs/protocol.md):
  * hello first, then batches with increasing seq (a resent one is acked again), at most
  * `max_inflight` unacked.
  */

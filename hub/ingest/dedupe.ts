@@ -1,5 +1,5 @@
 /**
- * Exactly-once state of a shipper (SPEC §3): the highest batch seq stored belongs to the token
+ * Exactly-once state of a shipper (docs/protocol.md): the highest batch seq stored belongs to the token
  * and the shipper id together, so no token can change what another token's shippers are told in
  * `welcome.acked` or make their batches look like duplicates. Stored under
  * `<token key>/<shipper id>` in the store's shippers table.

@@ -77,7 +77,7 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, bud
   app.post('/logs', (res, req) => {
     const aborted = watchAborted(res);
     const info = readRequest(req);
-    // Authenticate before reading a byte of the body (SPEC §9): a stranger's 15 MiB is never buffered.
+    // Authenticate before reading a byte of the body (docs/guarantees.md): a stranger's 15 MiB is never buffered.
     let principal: ReturnType<typeof authenticate>;
     try {
       principal = authenticate(ctx.tokens, info.authorization, null, 'ingest');

@@ -1,5 +1,5 @@
 /**
- * `/v1/ingest`: the shipper WebSocket (SPEC §3). Authenticated on the upgrade (401/403 before
+ * `/v1/ingest`: the shipper WebSocket (docs/protocol.md). Authenticated on the upgrade (401/403 before
  * it), then hello → welcome, batch → ack (sent only once the batch is durable). Every protocol
  * fault costs only this connection: an error frame, then a close code that says why. A store
  * fault is 1011; bad input never is.
@@ -19,7 +19,7 @@ type Socket = WebSocket<IngestConnection>;
 /**
  * uWS drops a connection without a close frame (1006) when a frame exceeds its
  * maxPayloadLength, before any callback sees it. So uWS accepts frames well past
- * max_batch_bytes, and the message handler answers those with an error frame and 1009 (SPEC §9):
+ * max_batch_bytes, and the message handler answers those with an error frame and 1009 (docs/guarantees.md):
  * up to 4× max_batch_bytes, or max_batch_bytes + 16 MiB when that is more. Beyond that the
  * connection is cut (the bound on what one connection can make the hub buffer).
  */

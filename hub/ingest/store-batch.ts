@@ -18,7 +18,7 @@ export interface StoreOutcome {
 }
 
 /**
- * Rejections listed per batch or body (SPEC §9: capped, plus a count), so a body of a million
+ * Rejections listed per batch or body (docs/guarantees.md: capped, plus a count), so a body of a million
  * non-records answers with a few KB instead of a list as large as the body.
  */
 export const MAX_REJECTIONS_LISTED = 100;

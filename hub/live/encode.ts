@@ -1,5 +1,5 @@
 /**
- * Frames for live-tail clients, in the client's chosen format (SPEC §4):
+ * Frames for live-tail clients, in the client's chosen format (docs/protocol.md):
  *
  * - `format=json` (default; browsers): WebSocket TEXT frames holding JSON. Records have the
  *   HTTP shape (`toJsonRecord`: `timestamp`/`received_at` ISO strings), so a client can use the

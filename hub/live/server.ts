@@ -1,5 +1,5 @@
 /**
- * `/v1/tail` (SPEC §4): the uWS WebSocket behaviour of live tails.
+ * `/v1/tail` (docs/protocol.md): the uWS WebSocket behaviour of live tails.
  *
  * `ws[s]://HUB/v1/tail?service=&severity=&host=&file=&q=&regex=&after=&format=json|msgpack`
  * - Token in `Authorization` (Bearer/Token) or `token=`; `read` scope. 401/403 are HTTP answers
@@ -74,7 +74,7 @@ function parseTailQuery(query: URLSearchParams, root: string, services: readonly
   if (after !== undefined && (after === '' || after.length > MAX_AFTER_CHARS || !isValidId(after))) {
     return { error: 'after: is not a record id; pass the id of the last record you received', format, patterns: [] };
   }
-  const f = scopeFilter(parsed.filter, services); // a token bound to services sees only those (SPEC §6)
+  const f = scopeFilter(parsed.filter, services); // a token bound to services sees only those (docs/tokens.md)
   const patterns = logSubjectsFor(f.services ? [...f.services] : undefined, f.severities ? [...f.severities] : undefined, root);
   return { filter: f, format, after, patterns };
 }

@@ -1,5 +1,5 @@
 /**
- * One live-tail client: its filter, its queue and its drop policy (SPEC §4; Loki's tailer.go).
+ * One live-tail client: its filter, its queue and its drop policy (docs/protocol.md; Loki's tailer.go).
  *
  * Queue: records matched since the last flush (`pending`), flushed once per event-loop turn by
  * the server, inside a cork. The real buffer is the socket's: uWS keeps what the client has not

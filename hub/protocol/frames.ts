@@ -1,5 +1,5 @@
 /**
- * WebSocket frame types (SPEC §3 ingest, §4 tail). Every frame is a MessagePack map with a
+ * WebSocket frame types (docs/protocol.md: ingest and live tail). Every frame is a MessagePack map with a
  * `type` key; plain maps are always accepted so any MessagePack library can be a client.
  */
 import type { Severity } from './severity.js';

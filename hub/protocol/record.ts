@@ -1,5 +1,5 @@
 /**
- * Record validation and normalisation (SPEC §2), shared by every ingest path (WebSocket batches,
+ * Record validation and normalisation (docs/protocol.md), shared by every ingest path (WebSocket batches,
  * POST /logs in JSON, NDJSON or MessagePack). Validation is a value, never an exception: each
  * record is either accepted (normalised) or rejected alone with a snake_case reason.
  *
@@ -169,7 +169,7 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
   return { ok: true, record };
 }
 
-/** The JSON shape of a record on HTTP and in tail `format=json` (SPEC §2). */
+/** The JSON shape of a record on HTTP and in tail `format=json` (docs/protocol.md). */
 export interface JsonRecord {
   id: string;
   timestamp: string;

@@ -1,5 +1,5 @@
 /**
- * Severity normalisation (SPEC §2): one canonical ladder, case-insensitive aliases, pino/bunyan
+ * Severity normalisation (docs/protocol.md): one canonical ladder, case-insensitive aliases, pino/bunyan
  * numbers (10..60) and syslog numbers (0..7). Used on ingest and in every filter.
  */
 

@@ -1,5 +1,5 @@
 /**
- * NATS subject names (SPEC §7). Records travel on `logwire.logs.<service>.<severity>`; a
+ * NATS subject names (docs/nats.md). Records travel on `logwire.logs.<service>.<severity>`; a
  * service name is sanitised into a single subject token (no `.`, `*`, `>`, whitespace), so
  * subscribers must still check the record's real service after receiving.
  */

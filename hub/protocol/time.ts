@@ -1,5 +1,5 @@
 /**
- * Time parsing shared by ingest, queries and the CLIs. Times without a zone are UTC (SPEC §9).
+ * Time parsing shared by ingest, queries and the CLIs. Times without a zone are UTC (docs/guarantees.md).
  * Accepted: ISO 8601 / RFC 3339 (`T` or space separator, optional fraction and zone), a bare
  * date, epoch numbers as digits (s, ms, µs or ns by magnitude), and relative durations (`30s`, `15m`, `2h`,
  * `7d`, `1w`) meaning "that long before now".

@@ -61,7 +61,7 @@ export function runRoute(ctx: HubContext, route: QueryRoute, res: HttpResponse, 
   };
   let principal: Principal;
   try {
-    // The token travels in Authorization only: `token=` is for the live-tail WebSocket (SPEC §6).
+    // The token travels in Authorization only: `token=` is for the live-tail WebSocket (docs/tokens.md).
     principal = authenticate(ctx.tokens, req.authorization, null, route.scope);
   } catch (err) {
     fail(err);

@@ -1,5 +1,5 @@
 /**
- * The HubContext a read handler sees for a token bound to services (SPEC §6): history queries
+ * The HubContext a read handler sees for a token bound to services (docs/tokens.md): history queries
  * narrowed to those services (scopeFilter), and the store's counters (`/stats`, `/hosts`) summed
  * over those services' streams only. Tokens with `services: "*"` get the context unchanged.
  */

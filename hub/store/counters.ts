@@ -8,7 +8,7 @@ import type { StreamTable } from './streams.js';
 
 /**
  * An empty null-prototype object: service names such as `__proto__` or `constructor` are keys
- * like any other there (names are data, SPEC §9), and JSON.stringify writes them out as such.
+ * like any other there (names are data, docs/guarantees.md), and JSON.stringify writes them out as such.
  */
 export function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;

@@ -9,7 +9,7 @@
  * counted in `skippedCorrupt`) rather than failing the whole deletion.
  */
 import type { ValidRecord } from '../protocol/record.js';
-import { decodeChunk, decodeMeta, encodeChunk, parseChunk } from './chunk.js';
+import { decodeChunk, decodeMeta, encodeChunk, parseChunk, type ChunkMeta } from './chunk.js';
 import type { IndexedChunk } from './event-index.js';
 import { indexChunk, revertChunk, unindexChunk } from './event-index.js';
 import { decodeGroupValue } from './group.js';
@@ -29,7 +29,8 @@ export interface DeleteOutcome {
   skippedCorrupt: number;
 }
 
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Yields one event-loop turn between deletion steps. */
+export const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Deletes every record with event time < `tsMs`, in small steps through the writer. */
 export async function deleteBefore(state: StoreState, writer: GroupWriter, tsMs: number): Promise<DeleteOutcome> {
@@ -46,13 +47,18 @@ export async function deleteBefore(state: StoreState, writer: GroupWriter, tsMs:
       await turn();
     }
   }
+  await dropEmptyGroups(state, writer);
+  await state.dbs.root.flushed;
+  return out;
+}
+
+/** Drops groups whose chunks are all gone, from the oldest end, in small steps. */
+export async function dropEmptyGroups(state: StoreState, writer: GroupWriter): Promise<void> {
   for (;;) {
     const more = await writer.step(() => planGroupGc(state));
     if (!more) break;
     await turn();
   }
-  await state.dbs.root.flushed;
-  return out;
 }
 
 type StreamStep = DeleteOutcome & { next: number | undefined };
@@ -63,14 +69,9 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
   const ops: Op[] = [];
   const result: StreamStep = { deleted: 0, skippedCorrupt: 0, next: undefined };
   const before = { n: s.n, lastTs: s.lastTs, bytes: s.bytes, span: s.span };
-  const reindexed: Array<[IndexedChunk, boolean]> = [];
-  // Live minute counts follow the records: every old record out, every kept one back in.
-  const unindex = (firstLseq: number, ts: ArrayLike<number>, minTs: number, maxTs: number) => {
-    const c: IndexedChunk = { s, firstLseq, minTs, maxTs, n: ts.length, runs: runsOf(s.sid, ts) };
-    unindexChunk(state, c, ops);
-    state.volume.countLive(c.runs, -1);
-    reindexed.push([c, false]);
-  };
+  const reindexed: Reindexed = [];
+  const unindex = (firstLseq: number, ts: ArrayLike<number>, minTs: number, maxTs: number) =>
+    unindexRecords(state, { s, firstLseq, minTs, maxTs, n: ts.length, runs: runsOf(s.sid, ts) }, ops, reindexed);
   let scanned = 0;
   let rewritten = 0;
   for (const { key, value } of cmeta.getRange({ start: chunkKey(s.sid, from) })) {
@@ -91,18 +92,7 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     if (meta.minTs >= tsMs) continue;
     const ck = chunkKey(s.sid, k.firstLseq);
     if (meta.maxTs < tsMs) {
-      let ts: ArrayLike<number> = [];
-      try {
-        const raw = chunks.get(ck);
-        if (raw !== undefined) ts = parseChunk(raw).ts;
-      } catch {
-        // unreadable: its minute counts stay (volume slightly high), the records go
-      }
-      if (ts.length > 0) unindex(k.firstLseq, ts, meta.minTs, meta.maxTs);
-      ops.push({ db: chunks, key: ck }, { db: cmeta, key: ck });
-      result.deleted += meta.n;
-      s.n -= meta.n;
-      s.bytes -= meta.valueBytes;
+      result.deleted += dropWholeChunk(state, s, k.firstLseq, meta, ops, reindexed);
       continue;
     }
     let entries;
@@ -148,13 +138,49 @@ function planStreamStep(state: StoreState, s: Stream, from: number, tsMs: number
     result,
     undo() {
       Object.assign(s, before);
-      for (const [c, added] of reindexed) {
-        revertChunk(state, c, added);
-        state.volume.countLive(c.runs, added ? -1 : 1);
-      }
-      state.streams.version++;
+      undoReindexed(state, reindexed);
     },
   };
+}
+
+/** Chunks whose event-time index entries a step removed (false) or wrote (true), for undo. */
+export type Reindexed = Array<[IndexedChunk, boolean]>;
+
+/** Removes a chunk's event-time index entries; live minute counts follow the records. */
+function unindexRecords(state: StoreState, c: IndexedChunk, ops: Op[], reindexed: Reindexed): void {
+  unindexChunk(state, c, ops);
+  state.volume.countLive(c.runs, -1);
+  reindexed.push([c, false]);
+}
+
+/** Puts the in-memory index counts back after a step's commit failed. */
+export function undoReindexed(state: StoreState, reindexed: Reindexed): void {
+  for (const [c, added] of reindexed) {
+    revertChunk(state, c, added);
+    state.volume.countLive(c.runs, added ? -1 : 1);
+  }
+  state.streams.version++;
+}
+
+/**
+ * Deletes one whole chunk: its value, its meta, its event-time index entries and its share of
+ * the stream's counters (all in `ops`, one transaction). Returns the records removed.
+ */
+export function dropWholeChunk(state: StoreState, s: Stream, firstLseq: number, meta: ChunkMeta, ops: Op[], reindexed: Reindexed): number {
+  const { chunks, cmeta } = state.dbs;
+  const ck = chunkKey(s.sid, firstLseq);
+  let ts: ArrayLike<number> = [];
+  try {
+    const raw = chunks.get(ck);
+    if (raw !== undefined) ts = parseChunk(raw).ts;
+  } catch {
+    // unreadable: its minute counts stay (volume slightly high), the records go
+  }
+  if (ts.length > 0) unindexRecords(state, { s, firstLseq, minTs: meta.minTs, maxTs: meta.maxTs, n: ts.length, runs: runsOf(s.sid, ts) }, ops, reindexed);
+  ops.push({ db: chunks, key: ck }, { db: cmeta, key: ck });
+  s.n -= meta.n;
+  s.bytes -= meta.valueBytes;
+  return meta.n;
 }
 
 /** Drops empty groups from the oldest end; the result says whether to run again. */

@@ -1,8 +1,8 @@
 /**
  * Background retention: `--retention 7d` (delete records whose EVENT time is older than the
- * maximum age) and `--max-disk 10GB` (while the store's in-use pages exceed the cap, delete the
- * oldest received records, roughly the overshoot plus 5% per round; see enforceDiskCap). Runs once shortly after
- * start, then every `intervalMs`; never two runs at once. Deletion itself is chunked into small
+ * maximum age) and `--max-disk 10GB` (while the store's in-use pages exceed the cap, delete whole
+ * commit groups, oldest RECEIVED first, about the overshoot per round; see enforceDiskCap). Runs
+ * once shortly after start, then every `intervalMs`; never two runs at once. Deletion itself is chunked into small
  * transactions (delete.ts) so ingest keeps flowing.
  */
 import type { Store } from './types.js';
@@ -74,22 +74,17 @@ export function startRetention(store: Store, opts: RetentionOptions): Retention 
   };
 }
 
-/** Deletes the oldest records (by event time) until the store fits under the cap. */
+/**
+ * Deletes the oldest RECEIVED commit groups, about the overshoot each round, until the store's
+ * used pages fit under the cap. Rounds repeat only while a round actually gave space back.
+ */
 async function enforceDiskCap(store: Store, maxBytes: number): Promise<number> {
   let deleted = 0;
   for (let round = 0; round < MAX_DISK_ROUNDS; round++) {
+    await store.indexed(); // measure after log → chunks moves, or indexing looks like growth
     const used = store.diskBytes();
-    const total = store.stats().total;
-    if (used <= maxBytes || total === 0) break;
-    const fraction = Math.min(1, (used - maxBytes) / used + 0.05);
-    const k = Math.max(1, Math.ceil(total * fraction));
-    // The k oldest RECEIVED records set the cutoff: the newest of their times, each taken as its
-    // event time but never later than its receive time. A record dated years ahead thus cannot
-    // drag the cutoff past everything (it once wiped a whole store); roughly the overshoot goes.
-    let cutoff = -Infinity;
-    for (const r of store.query({}, { order: 'asc', limit: k })) cutoff = Math.max(cutoff, Math.min(r.ts, r.rts));
-    if (!Number.isFinite(cutoff)) break;
-    const n = await store.deleteBefore(cutoff + 1);
+    if (used <= maxBytes || store.stats().total === 0) break;
+    const n = await store.deleteOldestReceived(used - maxBytes);
     deleted += n;
     // Space that a deletion did not give back (pages still held) is not a reason to delete more.
     if (n === 0 || store.diskBytes() >= used) break;

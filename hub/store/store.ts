@@ -63,6 +63,7 @@ import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
 import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
 import { deleteBefore } from './delete.js';
+import { deleteOldestReceived } from './delete-oldest.js';
 import { decodeGroupValue, type LogGroup } from './group.js';
 import { Indexer } from './indexer.js';
 import { LOG_HEADER_BYTES, LogView, logKey, parseLogKey } from './log.js';
@@ -275,6 +276,19 @@ class LmdbStore implements Store {
     // One deletion at a time: concurrent ones would race over the same chunks' counters.
     // Index the log first, so records still in it are deleted too.
     const run = this.deleting.then(() => this.indexer.caughtUp()).then(() => deleteBefore(this.state, this.writer, tsMs));
+    this.deleting = run.catch(() => undefined);
+    return run.then((o) => o.deleted);
+  }
+
+  deleteOldestReceived(diskBytes: number): Promise<number> {
+    const run = this.deleting.then(() => this.indexer.caughtUp()).then(() => {
+      // Chunk bytes are most of the used pages; scale so the indexes' share is freed too.
+      let chunkBytes = 0;
+      for (const s of this.state.streams.all()) chunkBytes += Math.max(0, s.bytes);
+      const used = this.diskBytes();
+      const want = used > 0 ? Math.ceil((diskBytes * chunkBytes) / used) : diskBytes;
+      return deleteOldestReceived(this.state, this.writer, Math.max(1, want));
+    });
     this.deleting = run.catch(() => undefined);
     return run.then((o) => o.deleted);
   }

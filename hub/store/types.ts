@@ -17,7 +17,7 @@ export interface StoreOptions {
   index?: boolean;
 }
 
-/** Identifies a shipper batch for exactly-once storage (SPEC §3). */
+/** Identifies a shipper batch for exactly-once storage (docs/protocol.md). */
 export interface BatchOrigin {
   shipper: string;
   seq: number;
@@ -95,6 +95,11 @@ export interface Store {
   hosts(services?: ReadonlySet<string>): HostSummary[];
   /** Deletes records whose event time is before `tsMs`; returns how many. Does not stall ingest. */
   deleteBefore(tsMs: number): Promise<number>;
+  /**
+   * Deletes whole commit groups, oldest RECEIVED first, about `diskBytes` of used store space
+   * (event times play no part); returns how many records. Does not stall ingest.
+   */
+  deleteOldestReceived(diskBytes: number): Promise<number>;
   /** Bytes used on disk by the store. */
   diskBytes(): number;
   /** Whether the last write committed; `error` says why not (disk full…). Reads work either way. */

@@ -1,5 +1,5 @@
 /**
- * The generated admin token (SPEC §6) against the real hub binary: created with O_EXCL and mode
+ * The generated admin token (docs/tokens.md) against the real hub binary: created with O_EXCL and mode
  * 0600, never written through a planted symlink, and an existing file readable by others stops
  * startup with one line that says what to do.
  */

@@ -1,5 +1,5 @@
 /**
- * Names are data (SPEC §9): service, host, file, field and token names such as `__proto__`,
+ * Names are data (docs/guarantees.md): service, host, file, field and token names such as `__proto__`,
  * `constructor` and `hasOwnProperty` are stored, counted, queried and survive a restart like any
  * other name. Runs the real hub process, so a crash shows as a dead process, not a failed call.
  */

@@ -1,5 +1,5 @@
 /**
- * Dedupe state belongs to (token, shipper id) (SPEC §3), attacked over real sockets: another
+ * Dedupe state belongs to (token, shipper id) (docs/protocol.md), attacked over real sockets: another
  * token posing as the victim's shipper id with a huge seq changes nothing the victim is told or
  * stores; absurd seq jumps are refused; a resent seq on the same connection is acked again.
  */

@@ -1,5 +1,5 @@
 /**
- * Token scoping of reads (SPEC §6), attacked over real sockets: a token bound to `payments`
+ * Token scoping of reads (docs/tokens.md), attacked over real sockets: a token bound to `payments`
  * asks for everything, for other services by name, by host, as NDJSON, on /stats, /hosts and on
  * a live tail, and sees only `payments`, as if no other service existed.
  */

@@ -1,6 +1,6 @@
 /**
  * A hub that answers `welcome.acked` above anything this shipper ever sent (another client took
- * over its shipper id, SPEC §3) must not make the shipper drop its spool: it says so at error
+ * over its shipper id, docs/protocol.md) must not make the shipper drop its spool: it says so at error
  * level, keeps every batch, and ships them all once a trustworthy welcome comes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
