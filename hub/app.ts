@@ -19,6 +19,7 @@ import { localHistory } from './query/local-history.js';
 import { registerHealthRoutes } from './health.js';
 import { registerIngestRoutes } from './ingest/server.js';
 import { registerHttpIngestRoutes } from './ingest/http.js';
+import { InflightBudget } from './ingest/budget.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
@@ -111,8 +112,9 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
   // 5. Routes.
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
-  registerIngestRoutes(app, ctx);
-  registerHttpIngestRoutes(app, ctx);
+  const ingestBudget = new InflightBudget(config.maxInflightBytes);
+  registerIngestRoutes(app, ctx, ingestBudget);
+  registerHttpIngestRoutes(app, ctx, ingestBudget);
   fanout.route(app, ctx);
   // Other protocols' HTTP receivers (Loki, OTLP, Elasticsearch): hub/receivers/.
   registerReceivers(app, ctx);

@@ -22,6 +22,11 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Unacked batches a shipper connection may have outstanding. */
 export const DEFAULT_MAX_INFLIGHT = 8;
+/**
+ * Ingest bytes being decoded and stored at once across all connections; further frames wait
+ * undecoded. Two default batches: decoded records cost ~10-30× their MessagePack size.
+ */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
 /** Largest HTTP request body; bigger → 413. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Idle live-tail clients get a heartbeat this often. */
@@ -51,6 +56,7 @@ export interface HubConfig {
   maxMessageBytes: number;
   maxBatchBytes: number;
   maxInflight: number;
+  maxInflightBytes: number;
   maxBodyBytes: number;
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
@@ -81,6 +87,7 @@ export interface HubConfigInput {
   maxMessageBytes?: number;
   maxBatchBytes?: number;
   maxInflight?: number;
+  maxInflightBytes?: number;
   maxBodyBytes?: number;
   heartbeatMs?: number;
   metricsPublic?: boolean;
@@ -141,6 +148,7 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     maxMessageBytes: positiveInt('max-message-bytes', input.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
     maxBatchBytes: positiveInt('max-batch-bytes', input.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES),
     maxInflight: positiveInt('max-inflight', input.maxInflight, DEFAULT_MAX_INFLIGHT),
+    maxInflightBytes: positiveInt('max-inflight-bytes', input.maxInflightBytes, DEFAULT_MAX_INFLIGHT_BYTES),
     maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,

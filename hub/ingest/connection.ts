@@ -17,12 +17,15 @@ export interface IngestConnection {
   /** Last batch seq received on this connection. */
   lastSeq: number;
   inflight: number;
+  /** Frames received while the global budget was full, undecoded, in arrival order (budget.ts). */
+  queue: Buffer[];
+  queuedBytes: number;
   closed: boolean;
   remote: string;
 }
 
 export function newConnection(principal: Principal, remote: string): IngestConnection {
-  return { principal, lastSeq: 0, ackedAtHello: 0, inflight: 0, closed: false, remote };
+  return { principal, lastSeq: 0, ackedAtHello: 0, inflight: 0, queue: [], queuedBytes: 0, closed: false, remote };
 }
 
 export const MAX_SHIPPER_ID_CHARS = 256;

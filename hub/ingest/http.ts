@@ -12,6 +12,7 @@ import { sendError, sendJson } from '../http/respond.js';
 import { decode } from '../protocol/codec.js';
 import { storeBatch } from './store-batch.js';
 import { applyPostAliases } from '../receivers/mapping.js';
+import type { InflightBudget } from './budget.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -72,7 +73,7 @@ export function parseBody(contentType: string, body: Buffer): unknown[] {
   return asRecordList(value, 'the JSON body');
 }
 
-export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
+export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget): void {
   app.post('/logs', (res, req) => {
     const aborted = watchAborted(res);
     const info = readRequest(req);
@@ -87,8 +88,11 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
     const bodyPromise = readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted);
     bodyPromise.catch(() => undefined); // observed below; never an unhandled rejection
     void (async () => {
+      let held = 0;
       try {
         const body = await bodyPromise;
+        // Counted in the ingest budget while it is stored, so WebSocket frames wait meanwhile.
+        budget.take((held = body.length));
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
         const records = parseBody(info.contentType, body).map(applyPostAliases);
         const outcome = await storeBatch(ctx, 'http', principal, records);
@@ -108,6 +112,8 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext): vo
       } catch (err) {
         if (!(err instanceof HubError)) ctx.log.error({ err }, 'POST /logs failed');
         sendError(res, aborted, err);
+      } finally {
+        if (held > 0) budget.release(held);
       }
     })();
   });

@@ -12,6 +12,7 @@ import { upgradeAuthenticated } from '../http/upgrade.js';
 import { MAX_SHIPPER_ID_CHARS, ProtocolError, newConnection, type IngestConnection } from './connection.js';
 import { storeBatch } from './store-batch.js';
 import { MAX_SEQ_JUMP, ackedFor, dedupeKey } from './dedupe.js';
+import type { InflightBudget } from './budget.js';
 
 type Socket = WebSocket<IngestConnection>;
 
@@ -26,9 +27,13 @@ export function payloadLimitBytes(maxBatchBytes: number): number {
   return Math.min(2 ** 31 - 1, Math.max(4 * maxBatchBytes, maxBatchBytes + 16 * 1024 * 1024));
 }
 
-export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
+export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget): void {
   const { config, metrics, log } = ctx;
   const sockets = new Set<Socket>();
+  /** Connections with frames waiting for room in the budget, oldest first. */
+  const waiting = new Set<Socket>();
+  /** What one connection may have received and not yet had acked: its announced window. */
+  const connectionCapBytes = config.maxInflight * config.maxBatchBytes;
 
   const sendFrame = (ws: Socket, frame: HubFrame): void => {
     const conn = ws.getUserData();
@@ -69,7 +74,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
     });
   };
 
-  const onBatch = (ws: Socket, conn: IngestConnection, frame: BatchFrame): void => {
+  const onBatch = (ws: Socket, conn: IngestConnection, frame: BatchFrame): Promise<void> | void => {
     if (conn.shipper === undefined) return fail(ws, ProtocolError.helloRequired, 'send hello before the first batch', CloseCode.policy);
     const { seq, records } = frame;
     if (!Number.isSafeInteger(seq) || seq <= 0 || !Array.isArray(records)) {
@@ -89,7 +94,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
     }
     conn.lastSeq = Math.max(conn.lastSeq, seq);
     conn.inflight++;
-    storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.dedupeKey!, seq }, conn.host).then(
+    return storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.dedupeKey!, seq }, conn.host).then(
       (outcome) => {
         conn.inflight--;
         const ack: HubFrame & { duplicate?: boolean; rejected_count?: number } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
@@ -104,6 +109,56 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
       },
     );
   };
+
+  /** Decodes and handles one frame; its bytes count against the budget until it is answered. */
+  const processFrame = (ws: Socket, conn: IngestConnection, bytes: Uint8Array): void => {
+    // Read the size now: uWS detaches `message` after its callback, and its byteLength becomes 0.
+    const size = bytes.byteLength;
+    budget.take(size);
+    const release = () => budget.release(size);
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      const close = decoded.code === 'not_a_map' || decoded.code === 'unknown_type' ? CloseCode.policy : CloseCode.invalidPayload;
+      fail(ws, ProtocolError.malformed, decoded.message, close);
+      return release();
+    }
+    const frame = decoded.frame;
+    let pending: Promise<void> | void = undefined;
+    if (frame.type === 'hello') onHello(ws, conn, frame);
+    else if (frame.type === 'batch') pending = onBatch(ws, conn, frame);
+    else fail(ws, ProtocolError.unknownFrame, `unexpected frame type "${String(frame.type).slice(0, 40)}"; shippers send hello and batch`, CloseCode.policy);
+    if (pending) void pending.finally(release);
+    else release();
+  };
+
+  /** Hands waiting frames to processFrame, one connection's frame at a time, while they fit. */
+  let draining = false;
+  const drain = (): void => {
+    if (draining) return;
+    draining = true;
+    try {
+      for (let progressed = true; progressed && waiting.size > 0; ) {
+        progressed = false;
+        for (const ws of [...waiting]) {
+          const conn = ws.getUserData();
+          const next = conn.queue[0];
+          if (conn.closed || !next) {
+            waiting.delete(ws);
+            continue;
+          }
+          if (!budget.fits(next.byteLength)) return;
+          conn.queue.shift();
+          conn.queuedBytes -= next.byteLength;
+          if (conn.queue.length === 0) waiting.delete(ws);
+          processFrame(ws, conn, next);
+          progressed = true;
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  };
+  budget.onRelease(drain);
 
   app.ws<IngestConnection>('/v1/ingest', {
     maxPayloadLength: payloadLimitBytes(config.maxBatchBytes),
@@ -124,19 +179,23 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext): void {
       if (message.byteLength > config.maxBatchBytes) {
         return fail(ws, ProtocolError.tooBig, `frame of ${message.byteLength} bytes is over max_batch_bytes=${config.maxBatchBytes}; send smaller batches`, CloseCode.tooBig);
       }
-      // uWS owns `message` only during this callback; decoding copies what we keep.
-      const decoded = decodeFrame(new Uint8Array(message));
-      if (!decoded.ok) {
-        const close = decoded.code === 'not_a_map' || decoded.code === 'unknown_type' ? CloseCode.policy : CloseCode.invalidPayload;
-        return fail(ws, ProtocolError.malformed, decoded.message, close);
+      if (conn.queue.length === 0 && budget.fits(message.byteLength)) {
+        // uWS owns `message` only during this callback; decoding copies what we keep.
+        return processFrame(ws, conn, new Uint8Array(message));
       }
-      const frame = decoded.frame;
-      if (frame.type === 'hello') return onHello(ws, conn, frame);
-      if (frame.type === 'batch') return onBatch(ws, conn, frame);
-      return fail(ws, ProtocolError.unknownFrame, `unexpected frame type "${String(frame.type).slice(0, 40)}"; shippers send hello and batch`, CloseCode.policy);
+      if (conn.queue.length >= config.maxInflight + 1 || conn.queuedBytes + message.byteLength > connectionCapBytes) {
+        return fail(ws, ProtocolError.inflightExceeded, `more than max_inflight=${config.maxInflight} batches (${connectionCapBytes} bytes) sent and not yet acked; wait for acks`, CloseCode.policy);
+      }
+      // Over the global budget: keep the raw bytes (a copy), decode when acks free room.
+      conn.queue.push(Buffer.from(new Uint8Array(message)));
+      conn.queuedBytes += message.byteLength;
+      waiting.add(ws);
     },
     close: (ws) => {
-      ws.getUserData().closed = true;
+      const conn = ws.getUserData();
+      conn.closed = true;
+      conn.queue.length = 0;
+      waiting.delete(ws);
       sockets.delete(ws);
       metrics.ingestConnections.dec();
     },
