@@ -6,17 +6,10 @@
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { HubError } from './errors.js';
+import type { NatsAuthOptions } from './bus/nats-auth.js';
 
-/** `--nats-creds`, `--nats-user`/`--nats-password`, `--nats-token`, `--nats-tls-*` (paths resolved). */
-export interface NatsAuthConfig {
-  credsFile?: string;
-  user?: string;
-  password?: string;
-  token?: string;
-  tlsCaFile?: string;
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-}
+/** `--nats-creds`, `--nats-user`/`--nats-password`, `--nats-token`, `--nats-tls-*` (paths resolved): what the bus connects with. */
+export type NatsAuthConfig = NatsAuthOptions;
 
 /** A cluster secret shorter than this is refused: it is the only thing between NATS and the hubs. */
 export const MIN_CLUSTER_SECRET_CHARS = 16;

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { HubError } from './errors.js';
 import { redactUrl } from './bus/redact.js';
-import { buildNatsAuth, MIN_CLUSTER_SECRET_CHARS, type NatsAuthConfig } from './config-nats.js';
+import { buildNatsAuth, MIN_CLUSTER_SECRET_CHARS, type NatsAuthConfig, type NatsAuthInput } from './config-nats.js';
 import { parseDurationMs } from './protocol/time.js';
 import { DEFAULT_DATA_DIR, isLogLevel, LOG_LEVELS } from './protocol/programs.js';
 import { loadSinksFile, SinkConfigError, type SinkConfig } from './sinks/config.js';
@@ -73,7 +73,8 @@ export interface HubConfig {
   syslogUdpPort?: number;
 }
 
-export interface HubConfigInput {
+/** Flags as yargs gives them (camel-cased); the NATS credential flags come from NatsAuthInput. */
+export interface HubConfigInput extends NatsAuthInput {
   port?: number;
   host?: string;
   data?: string;
@@ -92,13 +93,6 @@ export interface HubConfigInput {
   heartbeatMs?: number;
   metricsPublic?: boolean;
   retentionIntervalMs?: number;
-  natsCreds?: string;
-  natsUser?: string;
-  natsPassword?: string;
-  natsToken?: string;
-  natsTlsCa?: string;
-  natsTlsCert?: string;
-  natsTlsKey?: string;
   clusterSecret?: string;
   /** Path of the sinks file. */
   sinks?: string;
