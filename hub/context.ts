@@ -6,7 +6,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { HubConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { HubMetrics } from './metrics.js';
-import type { Store } from './store/types.js';
+import type { Store, StoredRecords } from './store/types.js';
 import type { TokenRegistry } from './auth/tokens.js';
 import type { ValidationLimits } from './protocol/record.js';
 import type { WireRecord } from './protocol/frames.js';
@@ -20,9 +20,10 @@ export interface HubContext {
   limits: ValidationLimits;
   /**
    * Called with each group of records right after they are durably stored (from any ingest
-   * path): app.ts sends them to the bus (live tails, other hubs) and wakes the sinks.
+   * path): app.ts sends them to the bus (live tails, other hubs) and wakes the sinks. The records
+   * are built only if someone reads `stored.records`.
    */
-  onStored: (records: WireRecord[]) => void;
+  onStored: (stored: StoredRecords) => void;
   /** History queries (GET /logs, tail `after=`): local store, or merged across hubs. */
   history: History;
   /** Registers work to do when the hub stops (before the store closes), e.g. closing sockets. */

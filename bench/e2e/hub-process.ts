@@ -2,6 +2,7 @@
  * A hub as its own process for the e2e benchmarks (not part of the test suite): the real
  * dist/hub/main.js on a free port, its URL read from the one line it prints on stdout.
  */
+import { appendFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,11 @@ export async function startHubProc(extraArgs: string[] = [], opts: { dataDir?: s
   const proc = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist', 'hub', 'main.js'), '--port', '0', '--data', dataDir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    // BENCH_HUB_STDOUT=file: the hub's stdout (e.g. --trace-gc output) appended to that file.
+    const echo = process.env.BENCH_HUB_STDOUT;
     proc.stdout!.on('data', (d) => {
+      if (echo) appendFileSync(echo, d);
+      if (out.length > 4096) return; // the address line came long ago
       out += d;
       const m = /listening on (\S+)/.exec(out);
       if (m) resolve(m[1]);

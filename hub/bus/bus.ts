@@ -76,6 +76,8 @@ export interface Bus {
   readonly root: string;
   /** Fans out records that were just durably stored. Never throws. */
   publishRecords(records: WireRecord[]): void;
+  /** Whether publishRecords would deliver anything (false: the caller may skip building records). */
+  wantsRecords(): boolean;
   /** Subscribes to a subject pattern (`*` one token, `>` the rest), e.g. `logwire.logs.payments.*`. */
   subscribeRecords(pattern: string, handler: RecordsHandler): BusSubscription;
   /** Raw publish/subscribe for hub-to-hub control messages (announcements). */

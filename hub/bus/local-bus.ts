@@ -83,9 +83,13 @@ export class LocalBus implements Bus {
     this.onHandlerError = opts.onHandlerError ?? (() => undefined);
   }
 
+  wantsRecords(): boolean {
+    return !this.closed && this.records.size > 0;
+  }
+
   publishRecords(records: WireRecord[]): void {
     // With nobody tailing, grouping every stored record by subject is pure overhead on ingest.
-    if (this.closed || records.length === 0 || this.records.size === 0) return;
+    if (!this.wantsRecords() || records.length === 0) return;
     for (const [subject, group] of groupBySubject(records, this.root)) this.deliverRecords(subject, group, 0);
   }
 

@@ -248,6 +248,11 @@ export class NatsBus implements Bus {
 
   // ---- records ---------------------------------------------------------------------------
 
+  /** Other hubs may be listening on NATS at any time. */
+  wantsRecords(): boolean {
+    return !this.closed;
+  }
+
   publishRecords(records: WireRecord[]): void {
     if (this.closed || records.length === 0) return;
     const maxBytes = this.maxPayloadBytes();

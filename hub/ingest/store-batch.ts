@@ -23,12 +23,31 @@ export interface StoreOutcome {
  */
 export const MAX_REJECTIONS_LISTED = 100;
 
-export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
+export function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
   if (origin && ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
     // A resend after reconnect: stored before, so ack again without validating or storing.
     ctx.metrics.ingestDuplicateBatches.inc();
-    return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
+    return Promise.resolve({ stored: 0, rejected: [], rejectedCount: 0, duplicate: true });
   }
+  const { valid, rejected, rejectedCount } = validateAll(ctx, path, principal, records, defaultHost);
+  // Not an async function on purpose: nothing here may keep `records` or `valid` alive while the
+  // append waits for its commit (the store has encoded them; a deep pipeline of batches would
+  // otherwise keep every decoded record on the heap until its ack).
+  return ctx.store.append(valid, origin).then((result) => {
+    if (result.duplicate) {
+      ctx.metrics.ingestDuplicateBatches.inc();
+      return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
+    }
+    if (result.count > 0) {
+      ctx.metrics.ingestRecords.inc({ path }, result.count);
+      ctx.onStored(result);
+    }
+    ctx.metrics.ingestBatches.inc({ path });
+    return { stored: result.count, rejected, rejectedCount, duplicate: false };
+  });
+}
+
+function validateAll(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], defaultHost?: string): { valid: ValidRecord[]; rejected: Rejection[]; rejectedCount: number } {
   let rejectedCount = 0;
   // Receivers answer per item in their own protocols (Elasticsearch bulk) and keep the full list.
   const listLimit = path === 'ws' || path === 'http' ? MAX_REJECTIONS_LISTED : Infinity;
@@ -43,15 +62,5 @@ export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | Receiver
       ctx.metrics.ingestRejected.inc({ reason: v.reason });
     }
   }
-  const result = await ctx.store.append(valid, origin);
-  if (result.duplicate) {
-    ctx.metrics.ingestDuplicateBatches.inc();
-    return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
-  }
-  if (result.records.length > 0) {
-    ctx.metrics.ingestRecords.inc({ path }, result.records.length);
-    ctx.onStored(result.records);
-  }
-  ctx.metrics.ingestBatches.inc({ path });
-  return { stored: result.records.length, rejected, rejectedCount, duplicate: false };
+  return { valid, rejected, rejectedCount };
 }

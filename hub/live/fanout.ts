@@ -14,7 +14,7 @@ import type { HubConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { HubMetrics } from '../metrics.js';
 import type { ValidationLimits } from '../protocol/record.js';
-import type { WireRecord } from '../protocol/frames.js';
+import type { StoredRecords } from '../store/types.js';
 import type { Bus } from '../bus/bus.js';
 import { openLocalBus } from '../bus/local-bus.js';
 import { openNatsBus } from '../bus/nats-bus.js';
@@ -47,8 +47,8 @@ export interface Fanout {
   cluster?: ClusterHistory;
   /** History for GET /logs and tail replays: cluster-wide with NATS, else `local`. */
   history: History;
-  /** Publishes a committed group on the bus. */
-  publish(records: WireRecord[]): void;
+  /** Publishes a committed group on the bus (its records are built only when the bus has takers). */
+  publish(stored: StoredRecords): void;
   /** The bus section of /health. */
   health(): { ok: boolean; [k: string]: unknown };
   /** Registers `/v1/tail` (the live tail is created here, with the finished context). */
@@ -70,9 +70,9 @@ export function openFanout(deps: FanoutDeps, opts: FanoutOptions = {}): Fanout {
 
   metrics.busConnected.set(bus.status().ok ? 1 : 0);
   bus.onEvent((e) => metrics.busConnected.set(e.type === 'disconnected' ? 0 : 1));
-  const publish = (records: WireRecord[]): void => {
-    bus.publishRecords(records);
-    metrics.busPublished.inc(records.length);
+  const publish = (stored: StoredRecords): void => {
+    if (bus.wantsRecords()) bus.publishRecords(stored.records);
+    metrics.busPublished.inc(stored.count);
   };
 
   let cluster: ClusterHistory | undefined;

@@ -1,29 +1,54 @@
 /**
- * Builds one commit group: the records of every append coalesced into one write transaction get
- * consecutive lseqs and a shared rts, and go into ONE log value (log.ts) — the only per-record
- * work before the ack. Stream counters (what /stats and /hosts read) change here, in memory and
- * in the same transaction, so they are exact the moment the group is acked; chunks and text
- * indexes are built later from the log (index-build.ts). Building is pure preparation, before the
- * LMDB batch, so a failure never leaves half a group queued.
+ * Builds one commit group: the appends coalesced into one write transaction get consecutive lseqs
+ * and a shared rts, and their segments (encoded when each append arrived, `prepareAppend`) are
+ * joined into ONE log value (log.ts) — the only per-record work before the ack. Stream counters
+ * (what /stats and /hosts read) change here, in memory and in the same transaction, so they are
+ * exact the moment the group is acked; chunks and text indexes are built later from the log
+ * (index-build.ts). Building is pure preparation, before the LMDB batch, so a failure never leaves
+ * half a group queued.
  *
  * `groups` value (written by the indexer), format 1: [u8 format=1][u32 lastOffset][u32 k][k × u32 streamId], LE.
  */
-import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
-import { encodeLogValue, logKey } from './log.js';
+import { AppendedRecords, type LoggedValue } from './appended.js';
+import { encodeLogSegment, joinLogValue, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
-import type { Stream } from './streams.js';
+import type { Stream, StreamTable } from './streams.js';
 import { MinuteRuns } from './volume.js';
-import { wireRecord } from './wire-record.js';
+
+/** One append, encoded as its log segment when it arrives: bytes and numbers, no record objects. */
+export interface PreparedAppend {
+  segment: Buffer;
+  n: number;
+  sids: Uint32Array;
+  ts: Float64Array;
+  /** Message characters, for the group size limit. */
+  chars: number;
+}
+
+/** Looks up (or creates, in memory) each record's stream and encodes the append's segment. */
+export function prepareAppend(streams: StreamTable, records: readonly ValidRecord[]): PreparedAppend {
+  const n = records.length;
+  const sids = new Uint32Array(n);
+  const ts = new Float64Array(n);
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    sids[i] = streams.getOrCreate(r.service, r.severity, r.host, r.file).sid;
+    ts[i] = r.ts;
+    chars += r.message.length;
+  }
+  return { segment: encodeLogSegment(records, sids), n, sids, ts, chars };
+}
 
 /** An append waiting for its group. */
 export interface PendingAppend {
-  records: ValidRecord[];
+  prepared: PreparedAppend;
   origin?: { shipper: string; seq: number };
-  /** Filled by buildGroup: the stored records with ids. */
-  out?: WireRecord[];
+  /** Filled by buildGroup: the stored records (ids and rts assigned). */
+  out?: AppendedRecords;
 }
 
 /** A group in the log, not yet indexed: what queries merge from the log (log-tail.ts). */
@@ -44,7 +69,7 @@ export interface BuiltGroup {
   undo(): void;
 }
 
-/** Assigns lseqs/rts/ids to the queued appends and encodes their log value; mutates counters. */
+/** Assigns lseqs/rts to the queued appends and joins their log value; mutates counters. */
 export function buildGroup(state: StoreState, items: PendingAppend[]): BuiltGroup {
   const undoers: Array<() => void> = [];
   try {
@@ -60,52 +85,39 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
   const ops: Op[] = [];
   const touched = new Set<Stream>();
   let count = 0;
-  for (const it of items) count += it.records.length;
+  for (const it of items) count += it.prepared.n;
   let lastId: string | undefined;
   let log: LogGroup | undefined;
 
   if (count > 0) {
     const rts = Math.max(Date.now(), state.lastRts);
     const first = state.nextLseq;
-    const prefix = idPrefix(rts, state.tag);
-    const flat: ValidRecord[] = new Array(count);
-    const sids = new Uint32Array(count);
-    let i = 0;
-    let prev: Stream | undefined;
+    const segments: Buffer[] = [];
     const minutes = new MinuteRuns(); // live volume counts (volume.ts), exact from the ack on
     for (const it of items) {
-      const out: WireRecord[] = new Array(it.records.length);
-      for (let j = 0; j < it.records.length; j++, i++) {
-        const r = it.records[j];
-        const s = state.streams.getOrCreate(r.service, r.severity, r.host, r.file);
-        if (s !== prev && !touched.has(s)) {
-          const before = { n: s.n, lastTs: s.lastTs };
-          undoers.push(() => Object.assign(s, before));
-          touched.add(s);
-        }
-        prev = s;
-        s.n++;
-        if (r.ts > s.lastTs) s.lastTs = r.ts;
-        minutes.add(s.sid, r.ts);
-        flat[i] = r;
-        sids[i] = s.sid;
-        out[j] = wireRecord(idFromPrefix(prefix, first + i), rts, r, r);
-      }
-      it.out = out;
+      if (it.prepared.n > 0) segments.push(it.prepared.segment);
+      countAppend(state, it.prepared, minutes, touched, undoers);
     }
     const runs = minutes.flush();
     state.volume.countLive(runs, 1);
     undoers.push(() => state.volume.countLive(runs, -1));
     state.streams.version++;
-    ops.push({ db: state.dbs.log, key: logKey(first), value: encodeLogValue(rts, flat, sids) });
+    const value = joinLogValue(rts, count, segments);
+    ops.push({ db: state.dbs.log, key: logKey(first), value });
+    const logged: LoggedValue = { value, first, rts, tag: state.tag, streams: state.streams };
+    let offset = 0;
+    for (const it of items) {
+      it.out = new AppendedRecords(logged, offset, it.prepared.n);
+      offset += it.prepared.n;
+    }
     state.nextLseq = first + count;
     state.lastRts = rts;
-    lastId = idFromPrefix(prefix, first + count - 1);
+    lastId = idFromPrefix(idPrefix(rts, state.tag), first + count - 1);
     log = { first, n: count, rts };
   }
   for (const it of items) {
     if (it.origin) ops.push({ db: state.dbs.shippers, key: it.origin.shipper, value: it.origin.seq });
-    it.out ??= [];
+    it.out ??= AppendedRecords.none;
   }
   ops.push({ db: state.dbs.meta, key: 'clock', value: { lseq: state.nextLseq, rts: state.lastRts } });
   return {
@@ -118,6 +130,27 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
       state.streams.version++;
     },
   };
+}
+
+/** Adds one append to its streams' counters (undoably) and to `minutes`. */
+function countAppend(state: StoreState, p: PreparedAppend, minutes: MinuteRuns, touched: Set<Stream>, undoers: Array<() => void>): void {
+  const byId = state.streams.byId;
+  let prev: Stream | undefined;
+  for (let i = 0; i < p.n; i++) {
+    const sid = p.sids[i];
+    const s = prev?.sid === sid ? prev : byId[sid];
+    if (!s) throw new StoreCorruptError(`stream ${sid} of a queued append vanished`);
+    if (s !== prev && !touched.has(s)) {
+      const before = { n: s.n, lastTs: s.lastTs };
+      undoers.push(() => Object.assign(s, before));
+      touched.add(s);
+    }
+    prev = s;
+    s.n++;
+    const ts = p.ts[i];
+    if (ts > s.lastTs) s.lastTs = ts;
+    minutes.add(sid, ts);
+  }
 }
 
 /** A decoded `groups` value. */

@@ -4,18 +4,23 @@
  * fsynced; the indexer (indexer.ts) later turns each log value into chunks and removes it, in one
  * transaction. Format described in docs/storage.md.
  *
- * `log` key: [groupFirstLseq u48 BE] (6 bytes). Value, format 1:
+ * `log` key: [groupFirstLseq u48 BE] (6 bytes). Value, format 2:
  *
- *   u8      format = 1
+ *   u8      format = 2
  *   f64 LE  rts                        the group's receive time (shared by all its records)
  *   u32 LE  n                          records in the group
- *   n × {
- *     varint  streamId                 the record's labels (`streams` db); defined in the same or an earlier txn
- *     varint  zigzag(ts - prevTs)      event time, epoch ms (prevTs starts at 0)
- *     u8      flags                    1 = truncated, 2 = has fields (as in chunks, chunk.ts)
- *     varint  message bytes, then the UTF-8 message
- *     [varint fields bytes, fields as MessagePack map]   when flags & 2
- *   }
+ *   segments, one per append (batch) of the group, in order, together holding n records:
+ *     u32 LE  m                        records in this segment
+ *     m × {
+ *       varint  streamId               the record's labels (`streams` db); defined in the same or an earlier txn
+ *       varint  zigzag(ts - prevTs)    event time, epoch ms (prevTs starts at 0 in each segment)
+ *       u8      flags                  1 = truncated, 2 = has fields (as in chunks, chunk.ts)
+ *       varint  message bytes, then the UTF-8 message
+ *       [varint fields bytes, fields as MessagePack map]   when flags & 2
+ *     }
+ *
+ * Each append is encoded into its segment when it arrives, so a batch waiting for its commit holds
+ * bytes, not objects. Format 1 (written before) is one segment without its count.
  *
  * A record's entry is byte-for-byte a chunk entry with the stream id in place of the offset delta,
  * so the indexer copies message and fields bytes into chunks without decoding them.
@@ -27,7 +32,9 @@ import type { Cursor } from './varint.js';
 import { readVarint, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
 import { nextRawTs, storedTs } from './stored-ts.js';
 
-const LOG_FORMAT = 1;
+const LOG_FORMAT = 2;
+/** Groups logged before segments: one run of n entries after the header. */
+const LOG_FORMAT_SINGLE_RUN = 1;
 /** Bytes before the first record of a log value. */
 export const LOG_HEADER_BYTES = 13;
 export const LOG_KEY_BYTES = 6;
@@ -56,14 +63,12 @@ function ensure(pos: number, extra: number): void {
   scratch = next;
 }
 
-/** Encodes a group's log value: `records[i]` belongs to stream `sids[i]`. */
-export function encodeLogValue(rts: number, records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
+/** Encodes one append's records as a log segment (see header): `records[i]` belongs to stream `sids[i]`. */
+export function encodeLogSegment(records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
   const n = records.length;
-  ensure(0, LOG_HEADER_BYTES);
-  scratch[0] = LOG_FORMAT;
-  scratch.writeDoubleLE(rts, 1);
-  scratch.writeUInt32LE(n, 9);
-  let pos = LOG_HEADER_BYTES;
+  ensure(0, 4);
+  scratch.writeUInt32LE(n, 0);
+  let pos = 4;
   let prevTs = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i];
@@ -91,8 +96,26 @@ export function encodeLogValue(rts: number, records: readonly ValidRecord[], sid
     }
   }
   const out = Buffer.from(scratch.subarray(0, pos));
-  if (scratch.length > 4 << 20) scratch = Buffer.allocUnsafe(1 << 20); // give back a rare huge group's buffer
+  if (scratch.length > 4 << 20) scratch = Buffer.allocUnsafe(1 << 20); // give back a rare huge append's buffer
   return out;
+}
+
+/** A group's log value from its segments (`n` records in all). */
+export function joinLogValue(rts: number, n: number, segments: readonly Buffer[]): Buffer {
+  let size = LOG_HEADER_BYTES;
+  for (const seg of segments) size += seg.length;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = LOG_FORMAT;
+  out.writeDoubleLE(rts, 1);
+  out.writeUInt32LE(n, 9);
+  let pos = LOG_HEADER_BYTES;
+  for (const seg of segments) pos += seg.copy(out, pos);
+  return out;
+}
+
+/** Encodes a group's log value of one segment: `records[i]` belongs to stream `sids[i]`. */
+export function encodeLogValue(rts: number, records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
+  return joinLogValue(rts, records.length, [encodeLogSegment(records, sids)]);
 }
 
 /**
@@ -109,7 +132,8 @@ export class LogView {
   readonly pos: Int32Array;
 
   constructor(readonly buf: Buffer) {
-    if (buf.length < LOG_HEADER_BYTES || buf[0] !== LOG_FORMAT) throw new StoreCorruptError('log entry has an unknown format');
+    const format = buf[0];
+    if (buf.length < LOG_HEADER_BYTES || (format !== LOG_FORMAT && format !== LOG_FORMAT_SINGLE_RUN)) throw new StoreCorruptError('log entry has an unknown format');
     this.rts = buf.readDoubleLE(1);
     const n = buf.readUInt32LE(9);
     if (n > buf.length) throw new StoreCorruptError('log entry record count exceeds its size');
@@ -119,28 +143,43 @@ export class LogView {
     this.flags = new Uint8Array(n);
     this.pos = new Int32Array(n * 4);
     const c: Cursor = { pos: LOG_HEADER_BYTES };
-    let ts = 0;
     try {
-      for (let i = 0; i < n; i++) {
-        this.sids[i] = readVarint(buf, c);
-        ts = nextRawTs(ts, readVarint(buf, c));
-        this.ts[i] = storedTs(ts);
-        if (c.pos >= buf.length) throw new RangeError('record runs past the end');
-        const flags = (this.flags[i] = buf[c.pos++]);
-        const len = readVarint(buf, c);
-        this.pos[i * 4] = c.pos;
-        c.pos += len;
-        this.pos[i * 4 + 1] = c.pos;
-        if (flags & FLAG_FIELDS) {
-          const flen = readVarint(buf, c);
-          this.pos[i * 4 + 2] = c.pos;
-          c.pos += flen;
-          this.pos[i * 4 + 3] = c.pos;
-        }
-        if (c.pos > buf.length) throw new RangeError('record runs past the end');
+      if (format === LOG_FORMAT_SINGLE_RUN) this.parseRun(c, 0, n);
+      for (let i = 0; format === LOG_FORMAT && i < n; ) {
+        if (c.pos + 4 > buf.length) throw new RangeError('segment header runs past the end');
+        const m = buf.readUInt32LE(c.pos);
+        c.pos += 4;
+        if (m === 0 || i + m > n) throw new RangeError('segment counts do not add up to the group');
+        this.parseRun(c, i, m);
+        i += m;
       }
+      if (c.pos !== buf.length) throw new RangeError('bytes after the last record');
     } catch (err) {
       throw new StoreCorruptError(`log entry does not decode (${(err as Error).message})`, { cause: err });
+    }
+  }
+
+  /** Parses `m` entries from `c` as records first..first+m-1 (event times chained from 0). */
+  private parseRun(c: Cursor, first: number, m: number): void {
+    const buf = this.buf;
+    let ts = 0;
+    for (let i = first; i < first + m; i++) {
+      this.sids[i] = readVarint(buf, c);
+      ts = nextRawTs(ts, readVarint(buf, c));
+      this.ts[i] = storedTs(ts);
+      if (c.pos >= buf.length) throw new RangeError('record runs past the end');
+      const flags = (this.flags[i] = buf[c.pos++]);
+      const len = readVarint(buf, c);
+      this.pos[i * 4] = c.pos;
+      c.pos += len;
+      this.pos[i * 4 + 1] = c.pos;
+      if (flags & FLAG_FIELDS) {
+        const flen = readVarint(buf, c);
+        this.pos[i * 4 + 2] = c.pos;
+        c.pos += flen;
+        this.pos[i * 4 + 3] = c.pos;
+      }
+      if (c.pos > buf.length) throw new RangeError('record runs past the end');
     }
   }
 

@@ -23,9 +23,16 @@ export interface BatchOrigin {
   seq: number;
 }
 
+/** Records just stored: how many, and (built on first use) the records themselves. */
+export interface StoredRecords {
+  readonly count: number;
+  /** With their hub-assigned id and rts, in id order. */
+  readonly records: WireRecord[];
+}
+
 export type AppendResult =
-  /** Stored now; `records` carry their hub-assigned id and rts, in id order. */
-  | { duplicate: false; records: WireRecord[] }
+  /** Stored now. */
+  | ({ duplicate: false } & StoredRecords)
   /** This (shipper, seq) was stored before: nothing was written. */
   | { duplicate: true };
 

@@ -20,8 +20,9 @@
 import type { ValidRecord } from '../protocol/record.js';
 import type { AppendResult, BatchOrigin } from './types.js';
 import type { BuiltGroup, PendingAppend } from './group.js';
-import { buildGroup } from './group.js';
+import { buildGroup, prepareAppend } from './group.js';
 import type { Op, StoreState } from './state.js';
+import { AppendedRecords } from './appended.js';
 import { StoreClosedError, storeWriteError } from './store-error.js';
 import type { Stream } from './streams.js';
 import { StreamTable } from './streams.js';
@@ -71,7 +72,6 @@ interface Step {
 /** An append in the queue, with the promise its caller (and its duplicates) wait on. */
 interface Queued extends PendingAppend {
   durable: Deferred;
-  chars: number;
 }
 
 /** Group commit, exactly-once per (shipper, seq), and serialized maintenance steps. */
@@ -102,18 +102,18 @@ export class GroupWriter {
       if (pending && origin.seq <= pending.seq) return pending.durable.then(() => ({ duplicate: true }));
       if (origin.seq <= (this.state.shippers.get(origin.shipper) ?? 0)) return Promise.resolve({ duplicate: true });
     } else if (records.length === 0) {
-      return Promise.resolve({ duplicate: false, records: [] });
+      return Promise.resolve(AppendedRecords.none);
     }
+    // Encoded now (group.ts), so what waits for the commit is one buffer, not objects per record.
+    const prepared = prepareAppend(this.state.streams, records);
     const durable = deferred();
-    let chars = 0;
-    for (const r of records) chars += r.message.length;
-    const item: Queued = { records, origin, durable, chars };
+    const item: Queued = { prepared, origin, durable };
     if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: durable.promise });
     this.queue.push(item);
-    this.queuedRecords += records.length;
-    this.queuedChars += chars;
+    this.queuedRecords += prepared.n;
+    this.queuedChars += prepared.chars;
     this.schedule();
-    return durable.promise.then(() => ({ duplicate: false, records: item.out ?? [] }));
+    return durable.promise.then(() => item.out!);
   }
 
   /** Runs `prepare` at the start of the next transaction; resolves with its result once committed. */
@@ -269,9 +269,9 @@ export class GroupWriter {
     let k = 0;
     for (; k < this.queue.length; k++) {
       const q = this.queue[k];
-      if (k > 0 && (n + q.records.length > MAX_GROUP_RECORDS || chars + q.chars > MAX_GROUP_CHARS)) break;
-      n += q.records.length;
-      chars += q.chars;
+      if (k > 0 && (n + q.prepared.n > MAX_GROUP_RECORDS || chars + q.prepared.chars > MAX_GROUP_CHARS)) break;
+      n += q.prepared.n;
+      chars += q.prepared.chars;
     }
     this.queuedRecords -= n;
     this.queuedChars -= chars;
