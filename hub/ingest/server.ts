@@ -10,7 +10,11 @@ import { toHubError } from '../errors.js';
 import { CloseCode, PROTOCOL_VERSION, decodeFrame, encodeFrame, type BatchFrame, type HelloFrame, type HubFrame } from '../protocol/index.js';
 import { upgradeAuthenticated } from '../http/upgrade.js';
 import { MAX_SHIPPER_ID_CHARS, ProtocolError, newConnection, type IngestConnection } from './connection.js';
-import { storeBatch } from './store-batch.js';
+import { storeBatch, type StoreOutcome } from './store-batch.js';
+import { storeScannedBatch } from './fast-batch.js';
+import { LabelCache } from './label-cache.js';
+import { scanBatch } from '../protocol/batch-scan.js';
+import type { BatchOrigin } from '../store/types.js';
 import { MAX_SEQ_JUMP, ackedFor, dedupeKey } from './dedupe.js';
 import type { InflightBudget } from './budget.js';
 
@@ -27,9 +31,16 @@ export function payloadLimitBytes(maxBatchBytes: number): number {
   return Math.min(2 ** 31 - 1, Math.max(4 * maxBatchBytes, maxBatchBytes + 16 * 1024 * 1024));
 }
 
+/** Frees a frame's bytes in the budget. Made out here so it holds nothing of the frame until the ack. */
+function releaser(budget: InflightBudget, size: number): () => void {
+  return () => budget.release(size);
+}
+
 export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget): void {
   const { config, metrics, log } = ctx;
   const sockets = new Set<Socket>();
+  /** Label bytes → stream, shared by every connection (fast-batch.ts). */
+  const labels = new LabelCache();
   /** Connections with frames waiting for room in the budget, oldest first. */
   const waiting = new Set<Socket>();
   /** What one connection may have received and not yet had acked: its announced window. */
@@ -74,10 +85,10 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
     });
   };
 
-  const onBatch = (ws: Socket, conn: IngestConnection, frame: BatchFrame): Promise<void> | void => {
+  /** The conversation's rules for a batch (docs/protocol.md); `store` runs only when they allow it. */
+  const onBatch = (ws: Socket, conn: IngestConnection, seq: number, hasRecords: boolean, store: (origin: BatchOrigin) => Promise<StoreOutcome>): Promise<void> | void => {
     if (conn.shipper === undefined) return fail(ws, ProtocolError.helloRequired, 'send hello before the first batch', CloseCode.policy);
-    const { seq, records } = frame;
-    if (!Number.isSafeInteger(seq) || seq <= 0 || !Array.isArray(records)) {
+    if (!Number.isSafeInteger(seq) || seq <= 0 || !hasRecords) {
       return fail(ws, ProtocolError.badBatch, 'a batch needs "seq" (a positive integer) and "records" (an array)', CloseCode.policy);
     }
     const floor = Math.max(conn.lastSeq, conn.ackedAtHello);
@@ -94,7 +105,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
     }
     conn.lastSeq = Math.max(conn.lastSeq, seq);
     conn.inflight++;
-    return storeBatch(ctx, 'ws', conn.principal, records, { shipper: conn.dedupeKey!, seq }, conn.host).then(
+    return store({ shipper: conn.dedupeKey!, seq }).then(
       (outcome) => {
         conn.inflight--;
         const ack: HubFrame & { duplicate?: boolean; rejected_count?: number } = { type: 'ack', seq, stored: outcome.stored, rejected: outcome.rejected };
@@ -115,7 +126,16 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
     // Read the size now: uWS detaches `message` after its callback, and its byteLength becomes 0.
     const size = bytes.byteLength;
     budget.take(size);
-    const release = () => budget.release(size);
+    const release = releaser(budget, size);
+    let pending: Promise<void> | void = undefined;
+    // Shipper batches in the usual shape are read in place (fast-batch.ts); anything else is decoded.
+    const scanned = scanBatch(bytes);
+    if (scanned) {
+      pending = onBatch(ws, conn, scanned.seq, true, (origin) => storeScannedBatch(ctx, labels, conn.principal, bytes, scanned, origin, conn.host));
+      if (pending) void pending.finally(release);
+      else release();
+      return;
+    }
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) {
       const close = decoded.code === 'not_a_map' || decoded.code === 'unknown_type' ? CloseCode.policy : CloseCode.invalidPayload;
@@ -123,10 +143,11 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
       return release();
     }
     const frame = decoded.frame;
-    let pending: Promise<void> | void = undefined;
     if (frame.type === 'hello') onHello(ws, conn, frame);
-    else if (frame.type === 'batch') pending = onBatch(ws, conn, frame);
-    else fail(ws, ProtocolError.unknownFrame, `unexpected frame type "${String(frame.type).slice(0, 40)}"; shippers send hello and batch`, CloseCode.policy);
+    else if (frame.type === 'batch') {
+      const { seq, records } = frame as BatchFrame;
+      pending = onBatch(ws, conn, seq, Array.isArray(records), (origin) => storeBatch(ctx, 'ws', conn.principal, records, origin, conn.host));
+    } else fail(ws, ProtocolError.unknownFrame, `unexpected frame type "${String(frame.type).slice(0, 40)}"; shippers send hello and batch`, CloseCode.policy);
     if (pending) void pending.finally(release);
     else release();
   };

@@ -6,7 +6,7 @@ import type { HubContext } from '../context.js';
 import type { Principal } from '../auth/tokens.js';
 import type { Rejection } from '../protocol/frames.js';
 import { validateRecord, type ValidRecord } from '../protocol/record.js';
-import type { BatchOrigin } from '../store/types.js';
+import type { AppendResult, BatchOrigin } from '../store/types.js';
 import type { ReceiverProtocol } from '../receivers/receive.js';
 
 export interface StoreOutcome {
@@ -33,7 +33,12 @@ export function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtoc
   // Not an async function on purpose: nothing here may keep `records` or `valid` alive while the
   // append waits for its commit (the store has encoded them; a deep pipeline of batches would
   // otherwise keep every decoded record on the heap until its ack).
-  return ctx.store.append(valid, origin).then((result) => {
+  return outcomeOf(ctx, path, ctx.store.append(valid, origin), rejected, rejectedCount);
+}
+
+/** The ack content once an append is durable (shared with the fast path, fast-batch.ts). */
+export function outcomeOf(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, appended: Promise<AppendResult>, rejected: Rejection[], rejectedCount: number): Promise<StoreOutcome> {
+  return appended.then((result) => {
     if (result.duplicate) {
       ctx.metrics.ingestDuplicateBatches.inc();
       return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };

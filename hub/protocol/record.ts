@@ -71,6 +71,15 @@ function pick(raw: Record<string, unknown>, ...keys: string[]): unknown {
   return undefined;
 }
 
+/**
+ * Whether labels as strings would pass validateRecord unchanged (the ingest fast path checks a
+ * label tuple once, then recognises its bytes).
+ */
+export function labelsValid(service: string, host: string | undefined, file: string | undefined): boolean {
+  if (service.length === 0 || service.length > MAX_SERVICE_CHARS || CONTROL.test(service)) return false;
+  return cleanLabel(host, MAX_HOST_CHARS) !== false && cleanLabel(file, MAX_FILE_CHARS) !== false;
+}
+
 function cleanLabel(v: unknown, max: number): string | undefined | false {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length === 0 || v.length > max || CONTROL.test(v)) return false;

@@ -29,7 +29,8 @@ import type { Sketch } from './trigram.js';
 import { CHUNK_MAX_BITS_LOG2, addTrigrams, bitsLog2For, newSketch } from './trigram.js';
 import type { Cursor } from './varint.js';
 import { readVarint, writeVarint, zigzag } from './varint.js';
-import { FLAG_FIELDS, FLAG_TRUNCATED, LogView, encodeLogValue } from './log.js';
+import { FLAG_FIELDS, FLAG_TRUNCATED, LogView } from './log.js';
+import { encodeLogValue } from './segment-writer.js';
 
 const CHUNK_FORMAT = 1;
 const META_FORMAT = 1;

@@ -1,6 +1,7 @@
 /**
  * Builds one commit group: the appends coalesced into one write transaction get consecutive lseqs
- * and a shared rts, and their segments (encoded when each append arrived, `prepareAppend`) are
+ * and a shared rts, and their segments (encoded when each append arrived: `prepareAppend`, or
+ * straight from a frame's bytes: ingest/fast-batch.ts) are
  * joined into ONE log value (log.ts) — the only per-record work before the ack. Stream counters
  * (what /stats and /hosts read) change here, in memory and in the same transaction, so they are
  * exact the moment the group is acked; chunks and text indexes are built later from the log
@@ -12,40 +13,25 @@
 import type { ValidRecord } from '../protocol/record.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import { AppendedRecords, type LoggedValue } from './appended.js';
-import { encodeLogSegment, joinLogValue, logKey } from './log.js';
+import { SegmentWriter, type Segment } from './segment-writer.js';
+import { joinLogValue, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream, StreamTable } from './streams.js';
 import { MinuteRuns } from './volume.js';
 
-/** One append, encoded as its log segment when it arrives: bytes and numbers, no record objects. */
-export interface PreparedAppend {
-  segment: Buffer;
-  n: number;
-  sids: Uint32Array;
-  ts: Float64Array;
-  /** Message characters, for the group size limit. */
-  chars: number;
-}
-
 /** Looks up (or creates, in memory) each record's stream and encodes the append's segment. */
-export function prepareAppend(streams: StreamTable, records: readonly ValidRecord[]): PreparedAppend {
-  const n = records.length;
-  const sids = new Uint32Array(n);
-  const ts = new Float64Array(n);
+export function prepareAppend(streams: StreamTable, records: readonly ValidRecord[]): Segment {
   let chars = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    sids[i] = streams.getOrCreate(r.service, r.severity, r.host, r.file).sid;
-    ts[i] = r.ts;
-    chars += r.message.length;
-  }
-  return { segment: encodeLogSegment(records, sids), n, sids, ts, chars };
+  for (const r of records) chars += r.message.length;
+  const w = new SegmentWriter(records.length, chars * 2);
+  for (const r of records) w.addRecord(r, streams.getOrCreate(r.service, r.severity, r.host, r.file).sid);
+  return w.finish();
 }
 
 /** An append waiting for its group. */
 export interface PendingAppend {
-  prepared: PreparedAppend;
+  prepared: Segment;
   origin?: { shipper: string; seq: number };
   /** Filled by buildGroup: the stored records (ids and rts assigned). */
   out?: AppendedRecords;
@@ -95,7 +81,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     const segments: Buffer[] = [];
     const minutes = new MinuteRuns(); // live volume counts (volume.ts), exact from the ack on
     for (const it of items) {
-      if (it.prepared.n > 0) segments.push(it.prepared.segment);
+      if (it.prepared.n > 0) segments.push(it.prepared.bytes);
       countAppend(state, it.prepared, minutes, touched, undoers);
     }
     const runs = minutes.flush();
@@ -133,7 +119,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
 }
 
 /** Adds one append to its streams' counters (undoably) and to `minutes`. */
-function countAppend(state: StoreState, p: PreparedAppend, minutes: MinuteRuns, touched: Set<Stream>, undoers: Array<() => void>): void {
+function countAppend(state: StoreState, p: Segment, minutes: MinuteRuns, touched: Set<Stream>, undoers: Array<() => void>): void {
   const byId = state.streams.byId;
   let prev: Stream | undefined;
   for (let i = 0; i < p.n; i++) {

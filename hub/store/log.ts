@@ -25,11 +25,10 @@
  * A record's entry is byte-for-byte a chunk entry with the stream id in place of the offset delta,
  * so the indexer copies message and fields bytes into chunks without decoding them.
  */
-import { decode, encode } from '../protocol/codec.js';
-import type { ValidRecord } from '../protocol/record.js';
+import { decode } from '../protocol/codec.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Cursor } from './varint.js';
-import { readVarint, varintWidth, writeVarint, writeVarintPadded, zigzag } from './varint.js';
+import { readVarint } from './varint.js';
 import { nextRawTs, storedTs } from './stored-ts.js';
 
 const LOG_FORMAT = 2;
@@ -54,52 +53,6 @@ export function parseLogKey(k: Uint8Array): number | undefined {
   return Buffer.from(k.buffer, k.byteOffset, k.length).readUIntBE(0, LOG_KEY_BYTES);
 }
 
-let scratch = Buffer.allocUnsafe(1 << 20);
-
-function ensure(pos: number, extra: number): void {
-  if (pos + extra <= scratch.length) return;
-  const next = Buffer.allocUnsafe(Math.max(scratch.length * 2, pos + extra));
-  scratch.copy(next, 0, 0, pos);
-  scratch = next;
-}
-
-/** Encodes one append's records as a log segment (see header): `records[i]` belongs to stream `sids[i]`. */
-export function encodeLogSegment(records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
-  const n = records.length;
-  ensure(0, 4);
-  scratch.writeUInt32LE(n, 0);
-  let pos = 4;
-  let prevTs = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    const fields = r.fields ? encode(r.fields) : undefined;
-    const maxMsg = r.message.length * 3;
-    const width = maxMsg < 128 ? 1 : maxMsg < 16384 ? 2 : varintWidth(maxMsg);
-    ensure(pos, 24 + width + maxMsg + (fields ? fields.length + 8 : 0));
-    const sid = sids[i];
-    if (sid < 128) scratch[pos++] = sid;
-    else pos = writeVarint(scratch, pos, sid);
-    const dTs = zigzag(r.ts - prevTs);
-    if (dTs < 128) scratch[pos++] = dTs;
-    else pos = writeVarint(scratch, pos, dTs);
-    prevTs = r.ts;
-    scratch[pos++] = (r.truncated ? FLAG_TRUNCATED : 0) | (fields ? FLAG_FIELDS : 0);
-    const start = pos + width;
-    const len = scratch.write(r.message, start, 'utf8');
-    if (width === 1) scratch[pos] = len;
-    else writeVarintPadded(scratch, pos, len, width);
-    pos = start + len;
-    if (fields) {
-      pos = writeVarint(scratch, pos, fields.length);
-      fields.copy(scratch, pos);
-      pos += fields.length;
-    }
-  }
-  const out = Buffer.from(scratch.subarray(0, pos));
-  if (scratch.length > 4 << 20) scratch = Buffer.allocUnsafe(1 << 20); // give back a rare huge append's buffer
-  return out;
-}
-
 /** A group's log value from its segments (`n` records in all). */
 export function joinLogValue(rts: number, n: number, segments: readonly Buffer[]): Buffer {
   let size = LOG_HEADER_BYTES;
@@ -111,11 +64,6 @@ export function joinLogValue(rts: number, n: number, segments: readonly Buffer[]
   let pos = LOG_HEADER_BYTES;
   for (const seg of segments) pos += seg.copy(out, pos);
   return out;
-}
-
-/** Encodes a group's log value of one segment: `records[i]` belongs to stream `sids[i]`. */
-export function encodeLogValue(rts: number, records: readonly ValidRecord[], sids: ArrayLike<number>): Buffer {
-  return joinLogValue(rts, records.length, [encodeLogSegment(records, sids)]);
 }
 
 /**

@@ -66,6 +66,8 @@ import { deleteBefore } from './delete.js';
 import { deleteOldestReceived } from './delete-oldest.js';
 import { decodeGroupValue, type LogGroup } from './group.js';
 import { Indexer } from './indexer.js';
+import { AppendBuilder } from './append-builder.js';
+import type { Segment } from './segment-writer.js';
 import { LOG_HEADER_BYTES, LogView, logKey, parseLogKey } from './log.js';
 import { isHubTag, makeId, newHubTag } from '../protocol/ids.js';
 import { parseGroupKey } from './keys.js';
@@ -242,6 +244,14 @@ class LmdbStore implements Store {
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     return this.writer.append(records, origin);
+  }
+
+  appendBuilder(records: number, bytes: number): AppendBuilder {
+    return new AppendBuilder(this.state.streams, records, bytes);
+  }
+
+  appendSegment(segment: Segment, origin?: BatchOrigin): Promise<AppendResult> {
+    return this.writer.appendSegment(segment, origin);
   }
 
   ackedSeq(shipper: string): number {

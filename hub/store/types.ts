@@ -7,6 +7,8 @@ import type { WireRecord } from '../protocol/frames.js';
 import type { ValidRecord } from '../protocol/record.js';
 import type { Severity } from '../protocol/severity.js';
 import type { RecordFilter } from '../filter/filter.js';
+import type { AppendBuilder } from './append-builder.js';
+import type { Segment } from './segment-writer.js';
 
 export interface StoreOptions {
   /** Data directory; created when missing. */
@@ -84,6 +86,10 @@ export interface Store {
    * Concurrent appends are grouped into one transaction (group commit).
    */
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult>;
+  /** A builder for one append from a frame's bytes (ingest's fast path); about `records` records of `bytes` bytes. */
+  appendBuilder(records: number, bytes: number): AppendBuilder;
+  /** Appends what a builder made; the same guarantees as `append`. */
+  appendSegment(segment: Segment, origin?: BatchOrigin): Promise<AppendResult>;
   /** Highest seq stored for this shipper id, 0 when never seen. */
   ackedSeq(shipper: string): number;
   /** Lazily yields matching records in the order `opts` asks for. Cheap to abandon early. */

@@ -21,6 +21,7 @@ import type { ValidRecord } from '../protocol/record.js';
 import type { AppendResult, BatchOrigin } from './types.js';
 import type { BuiltGroup, PendingAppend } from './group.js';
 import { buildGroup, prepareAppend } from './group.js';
+import type { Segment } from './segment-writer.js';
 import type { Op, StoreState } from './state.js';
 import { AppendedRecords } from './appended.js';
 import { StoreClosedError, storeWriteError } from './store-error.js';
@@ -94,6 +95,16 @@ export class GroupWriter {
   constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined) {}
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
+    // Encoded now (group.ts), so what waits for the commit is one buffer, not objects per record.
+    return this.enqueue(() => prepareAppend(this.state.streams, records), records.length, origin);
+  }
+
+  /** Appends a segment already written (ingest's fast path: ingest/fast-batch.ts). */
+  appendSegment(segment: Segment, origin?: BatchOrigin): Promise<AppendResult> {
+    return this.enqueue(() => segment, segment.n, origin);
+  }
+
+  private enqueue(segment: () => Segment, n: number, origin?: BatchOrigin): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     // Right after a refused commit (disk full) appends fail fast; after WRITE_RETRY_MS one is tried again.
     if (this.state.writeError && Date.now() - this.failedAt < WRITE_RETRY_MS) return Promise.reject(this.state.writeError);
@@ -101,11 +112,10 @@ export class GroupWriter {
       const pending = this.pendingSeq.get(origin.shipper);
       if (pending && origin.seq <= pending.seq) return pending.durable.then(() => ({ duplicate: true }));
       if (origin.seq <= (this.state.shippers.get(origin.shipper) ?? 0)) return Promise.resolve({ duplicate: true });
-    } else if (records.length === 0) {
+    } else if (n === 0) {
       return Promise.resolve(AppendedRecords.none);
     }
-    // Encoded now (group.ts), so what waits for the commit is one buffer, not objects per record.
-    const prepared = prepareAppend(this.state.streams, records);
+    const prepared = segment();
     const durable = deferred();
     const item: Queued = { prepared, origin, durable };
     if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: durable.promise });

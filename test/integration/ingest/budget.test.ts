@@ -17,17 +17,19 @@ const batch = (seq: number) => ({ type: 'batch', seq, records: Array.from({ leng
 /** Counts appends running at once (the store groups concurrent ones into one commit). */
 function watchAppends(h: TestHub): { max: number } {
   const store = h.hub.ctx.store;
-  const original = store.append.bind(store);
   const seen = { max: 0 };
   let now = 0;
-  store.append = async (...args) => {
+  const watched = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
     seen.max = Math.max(seen.max, ++now);
     try {
-      return await original(...args);
+      return await fn(...args);
     } finally {
       now--;
     }
   };
+  // Shipper batches reach the store through appendSegment (ingest/fast-batch.ts), POST bodies through append.
+  store.append = watched(store.append.bind(store));
+  store.appendSegment = watched(store.appendSegment.bind(store));
   return seen;
 }
 

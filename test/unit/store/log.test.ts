@@ -4,7 +4,8 @@
  * value whose segment counts do not add up is reported corrupt, never misread.
  */
 import { describe, expect, it } from 'vitest';
-import { FLAG_FIELDS, LogView, encodeLogSegment, joinLogValue } from '../../../hub/store/log.js';
+import { FLAG_FIELDS, LogView, joinLogValue } from '../../../hub/store/log.js';
+import { encodeLogSegment } from '../../../hub/store/segment-writer.js';
 import { StoreCorruptError } from '../../../hub/store/store-error.js';
 import type { ValidRecord } from '../../../hub/protocol/record.js';
 
