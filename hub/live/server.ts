@@ -50,6 +50,8 @@ interface TailUserData {
   filter?: RecordFilter;
   format: TailFormat;
   after?: string;
+  /** `last=N`: start with the N newest stored matches (receive order), then live. */
+  last?: number;
   patterns: string[];
   tailer?: Tailer;
   ws?: WebSocket<TailUserData>;
@@ -64,6 +66,8 @@ export interface LiveTail {
 }
 
 const MAX_AFTER_CHARS = 128;
+/** Most records `last=` replays before going live. */
+export const MAX_TAIL_LAST = 1000;
 
 function parseTailQuery(query: URLSearchParams, root: string, services: readonly string[] | '*'): TailUserData {
   const parsed = parseFilter((name) => query.getAll(name));
@@ -74,9 +78,15 @@ function parseTailQuery(query: URLSearchParams, root: string, services: readonly
   if (after !== undefined && (after === '' || after.length > MAX_AFTER_CHARS || !isValidId(after))) {
     return { error: 'after: is not a record id; pass the id of the last record you received', format, patterns: [] };
   }
+  const lastParam = query.get('last') ?? undefined;
+  const last = lastParam === undefined ? undefined : Number(lastParam);
+  if (last !== undefined && (!/^\d+$/.test(lastParam!) || last < 1 || last > MAX_TAIL_LAST)) {
+    return { error: `last: "${String(lastParam).slice(0, 20)}" is not a whole number from 1 to ${MAX_TAIL_LAST}`, format, patterns: [] };
+  }
+  if (last !== undefined && after !== undefined) return { error: 'last: cannot be combined with after (after already says where to start)', format, patterns: [] };
   const f = scopeFilter(parsed.filter, services); // a token bound to services sees only those (docs/tokens.md)
   const patterns = logSubjectsFor(f.services ? [...f.services] : undefined, f.severities ? [...f.severities] : undefined, root);
-  return { filter: f, format, after, patterns };
+  return { filter: f, format, after, last, patterns };
 }
 
 export function createLiveTail(ctx: HubContext, bus: Bus, opts: LiveTailOptions = {}): LiveTail {
@@ -155,7 +165,8 @@ export function createLiveTail(ctx: HubContext, bus: Bus, opts: LiveTailOptions 
         sockets.add(ws);
         metrics.tailClients.inc();
         router.add(t, ud.patterns);
-        if (ud.after !== undefined) void replayThenLive(t, { history: ctx.history, bus, log, cork }, ud.filter, ud.after, pageRecords);
+        const start = ud.after !== undefined ? { after: ud.after } : ud.last !== undefined ? { last: ud.last } : undefined;
+        if (start) void replayThenLive(t, { history: ctx.history, bus, log, cork }, ud.filter, start, pageRecords);
       },
       message() {
         // Clients have nothing to say on a tail; pings are answered by uWS.

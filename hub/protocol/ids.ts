@@ -54,6 +54,9 @@ export function makeId(rts: number, tag: string, lseq: number): string {
   return idFromPrefix(idPrefix(rts, tag), lseq);
 }
 
+/** An id below every record's id (a cursor meaning "from the start"). */
+export const BEFORE_EVERY_ID = '0'.repeat(24);
+
 /** True for a well-formed id from any hub (what a cursor must look like). */
 export function isValidId(id: string): boolean {
   return typeof id === 'string' && ID_RE.test(id);

@@ -22,6 +22,8 @@ export interface LiveStream {
 
 const MAX_BACKOFF_MS = 5000;
 const POLICY_CLOSE = 1008;
+/** Stored records the view opens on before going live (the hub allows up to 1000). */
+const INITIAL_RECORDS = 100;
 
 type Frame =
   | { type: 'records'; records: LogRecord[] }
@@ -48,6 +50,7 @@ export function openLiveStream(params: URLSearchParams, token: string, ev: LiveS
     const p = new URLSearchParams(params);
     p.set('format', 'json');
     if (lastId) p.set('after', lastId);
+    else if (!everOpened) p.set('last', String(INITIAL_RECORDS)); // open on the newest records, as tail -n does
     p.set('token', token);
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const socket = new WebSocket(`${scheme}://${location.host}/v1/tail?${p.toString()}`);

@@ -105,6 +105,9 @@ describe('live tail - filters', () => {
     [{ severity: 'LOUD' }, /severity/],
     [{ format: 'xml' }, /format/],
     [{ after: 'abc' }, /after/],
+    [{ last: '0' }, /last/],
+    [{ last: '1001' }, /last/],
+    [{ last: 'ten' }, /last/],
   ] as const) {
     it(`live tail - closes 1008 with the reason for ${JSON.stringify(params)}`, async () => {
       const t = await openTail(hub.wsUrl, params as Record<string, string>, READER);
@@ -182,5 +185,38 @@ describe('live tail - after= handoff', () => {
       expect(got).toEqual(expected);
       await t.close();
     }
+  });
+});
+
+describe('live tail - last=', () => {
+  it('live tail - last=N starts with the N newest stored matches in receive order, then continues live with no gap and no duplicate', async () => {
+    const service = 'lastn';
+    await postLogs(hub.url, ADMIN, Array.from({ length: 300 }, (_, i) => ({ service, message: `old ${i}` })));
+    await postLogs(hub.url, ADMIN, [{ service: 'other', message: 'not mine' }]);
+    const stored = (await allIds(hub.url, ADMIN, { service })).sort(); // ids sort in receive order
+    const t = await openTail(hub.wsUrl, { service, last: '25' }, READER);
+    await t.waitRecords(25);
+    expect(t.records.map((r) => r.id)).toEqual(stored.slice(-25));
+    await postLogs(hub.url, ADMIN, Array.from({ length: 10 }, (_, i) => ({ service, message: `new ${i}` })));
+    await t.waitRecords(35);
+    const all = (await allIds(hub.url, ADMIN, { service })).sort();
+    expect(t.records.map((r) => r.id)).toEqual(all.slice(-35));
+    await t.close();
+  });
+
+  it('live tail - last=N on fewer stored matches starts with all of them', async () => {
+    const service = 'lastfew';
+    await postLogs(hub.url, ADMIN, Array.from({ length: 3 }, (_, i) => ({ service, message: `few ${i}` })));
+    const t = await openTail(hub.wsUrl, { service, last: '100' }, READER);
+    await t.waitRecords(3);
+    expect(t.records.map((r) => r.message)).toEqual(['few 0', 'few 1', 'few 2']);
+    await t.close();
+  });
+
+  it('live tail - last cannot be combined with after', async () => {
+    const t = await openTail(hub.wsUrl, { service: 'x', last: '5', after: '0'.repeat(24) }, READER);
+    const { code, reason } = await t.closed;
+    expect(code).toBe(1008);
+    expect(reason).toMatch(/last.*after/);
   });
 });

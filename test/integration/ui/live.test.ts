@@ -70,6 +70,17 @@ describe('ui/live', () => {
     }
   });
 
+  it('ui/live - the live view opens on the 100 newest stored matches, then continues live', async () => {
+    await postRecords(hub, Array.from({ length: 150 }, (_, i) => rec('opening', 'INFO', `stored ${i}`)));
+    const { context, page, problems } = await openSignedIn(browser, hub, '/ui/?view=live&service=opening');
+    await waitFor(async () => (await column(page, '#live-rows', 'msg')).length >= 100, { what: 'the stored records' });
+    expect(await column(page, '#live-rows', 'msg')).toEqual(Array.from({ length: 100 }, (_, i) => `stored ${i + 50}`));
+    await postRecords(hub, [rec('opening', 'INFO', 'then live')]);
+    await waitFor(async () => (await column(page, '#live-rows', 'msg')).includes('then live'), { what: 'the live record' });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('ui/live - service and severity filters show only matches, live, and the address holds them', async () => {
     await postRecords(hub, [rec('pay', 'INFO', 'seed'), rec('auth', 'INFO', 'seed')]);
     const { context, page } = await openSignedIn(browser, hub, '/ui/');
