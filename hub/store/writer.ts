@@ -5,7 +5,9 @@
  * resolve only after `root.flushed` (the fsync of that commit or a later one) — never earlier.
  * The next group may commit while the previous one is still flushing (pipelined, still in order),
  * and once PIPELINE_MIN_RECORDS are queued a second group is built (on the main thread) while the
- * first is still committing (on lmdb-js's write thread), so encoding overlaps LMDB's work.
+ * first is still committing (on lmdb-js's write thread), so encoding overlaps LMDB's work. Appends
+ * behind a commit that carries only index or maintenance steps go at once, whatever their number:
+ * an ack waits for the log, never for chunks.
  *
  * Exactly-once per (shipper, seq): the shipper's seq is written in the same transaction as its
  * records. A seq at or below the highest stored OR queued/in-flight seq of that shipper stores
@@ -82,6 +84,8 @@ export class GroupWriter {
   /** Highest seq queued or in flight per shipper, with the durability promise of its group. */
   private pendingSeq = new Map<string, { seq: number; durable: Promise<void> }>();
   private commitsInFlight = 0;
+  /** Of those, commits that carry appends (the others only index or maintenance steps). */
+  private appendCommitsInFlight = 0;
   private queuedRecords = 0;
   private queuedChars = 0;
   /** Streams whose persisted counters must be rewritten (a failed commit touched them). */
@@ -159,7 +163,10 @@ export class GroupWriter {
     // Counters left dirty by a failed commit ride along with the next append or step, so a full
     // disk does not turn into a loop of failing commits.
     if (this.commitsInFlight === 0) return this.queue.length > 0 || this.steps.length > 0 || (this.dirty.size > 0 && !this.state.writeError);
-    return this.commitsInFlight < MAX_COMMITS_IN_FLIGHT && this.queuedRecords >= PIPELINE_MIN_RECORDS;
+    // Appends need not wait behind a commit that only indexes (acks need the log, not the chunks),
+    // unless a maintenance step is waiting for an idle moment: it must not starve.
+    const behindStepsOnly = this.queue.length > 0 && this.appendCommitsInFlight === 0 && this.steps.every((st) => st.anytime);
+    return this.commitsInFlight < MAX_COMMITS_IN_FLIGHT && (this.queuedRecords >= PIPELINE_MIN_RECORDS || behindStepsOnly);
   }
 
   private flush(): void {
@@ -201,6 +208,8 @@ export class GroupWriter {
     }
 
     this.commitsInFlight++;
+    const carriesAppends = items.length > 0;
+    if (carriesAppends) this.appendCommitsInFlight++;
     const commit = dbs.root.batch(() => {
       for (const op of ops) {
         const w = op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value);
@@ -213,6 +222,7 @@ export class GroupWriter {
         this.state.writeError = undefined; // the disk takes writes (again)
         for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
         this.commitsInFlight--;
+        if (carriesAppends) this.appendCommitsInFlight--;
         this.afterCommit();
         const committed = () => {
           for (const it of items) if (it.origin) this.state.shippers.set(it.origin.shipper, Math.max(it.origin.seq, this.state.shippers.get(it.origin.shipper) ?? 0));
@@ -251,6 +261,7 @@ export class GroupWriter {
         for (const s of touched) this.dirty.add(s);
         this.failAppends(items, err);
         this.commitsInFlight--;
+        if (carriesAppends) this.appendCommitsInFlight--;
         this.afterCommit();
       },
     ).catch((err: unknown) => {
