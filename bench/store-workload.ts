@@ -14,7 +14,7 @@ const PATHS = ['/api/v1/items', '/api/v1/orders', '/login', '/api/v2/search', '/
 const ERRORS = ['ECONNRESET', 'ETIMEDOUT', 'connection refused', 'deadlock detected', 'invalid token', 'rate limited'];
 
 
-export function makeWorkload(count: number, seed = 1, baseTs = Date.now() - 3_600_000): ValidRecord[] {
+export function makeWorkload(count: number, seed = 1, baseTs = Date.now() - 3_600_000, spacingMs = 3): ValidRecord[] {
   const r = rng(seed);
   const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
   const hex = (n: number) => Math.floor(r() * 16 ** n).toString(16).padStart(n, '0');
@@ -40,7 +40,7 @@ export function makeWorkload(count: number, seed = 1, baseTs = Date.now() - 3_60
     // Flat strings, as a MessagePack decoder produces them (template results are rope strings).
     message = Buffer.from(message).toString();
     const flat = (x: string) => Buffer.from(x).toString(); // fresh flat strings, as decoded from the wire
-    const rec: ValidRecord = { ts: baseTs + i * 3 + Math.floor(r() * 1000), service: flat(service), severity, message, host: flat(`node-${Math.floor(r() * 4)}`), file: flat(`/var/log/${service}/${r() < 0.8 ? 'app' : 'error'}.log`) };
+    const rec: ValidRecord = { ts: Math.floor(baseTs + i * spacingMs) + Math.floor(r() * 1000), service: flat(service), severity, message, host: flat(`node-${Math.floor(r() * 4)}`), file: flat(`/var/log/${service}/${r() < 0.8 ? 'app' : 'error'}.log`) };
     if (fields) rec.fields = fields;
     out[i] = rec;
   }

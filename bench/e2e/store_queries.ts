@@ -19,7 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { RecordFilter } from '../../hub/filter/filter.js';
 import { parseFilter } from '../../hub/filter/filter.js';
 import type { ValidRecord } from '../../hub/protocol/record.js';
@@ -43,14 +43,14 @@ const filter = (q: string): RecordFilter => {
   return p.filter;
 };
 
-/** Appends `count` workload records (4 appenders, batches of 1000); returns the input bytes. */
-async function build(store: Store, count: number): Promise<{ bytes: number; seconds: number }> {
+/** Appends `count` workload records `spacingMs` apart in event time (4 appenders, batches of 1000); returns the input bytes. */
+async function build(store: Store, count: number, spacingMs = 3): Promise<{ bytes: number; seconds: number }> {
   let bytes = 0;
   const t0 = performance.now();
-  const start = Date.now() - count * 3 - 3_600_000;
+  const start = Math.floor(Date.now() - count * spacingMs - 3_600_000);
   for (let at = 0; at < count; at += SLICE) {
     const n = Math.min(SLICE, count - at);
-    let recs: ValidRecord[] = makeWorkload(n, 1 + at / SLICE, start + at * 3);
+    let recs: ValidRecord[] = makeWorkload(n, 1 + at / SLICE, start + Math.floor(at * spacingMs), spacingMs);
     // makeWorkload puts the rare token into 10 records of every slice: keep only the first slice's.
     if (at > 0) recs = recs.map((r) => (r.message.includes(RARE_TOKEN) ? { ...r, message: r.message.replace(RARE_TOKEN, 'common') } : r));
     bytes += inputBytes(recs);
@@ -132,6 +132,37 @@ async function overHttp(dir: string): Promise<Record<string, number>> {
 
 const fmt = (ms: number) => (ms < 1 ? ms.toFixed(3) : ms.toFixed(1));
 
+/** Steady ingest (batches of 100 every 5 ms) for `ms`: each append's latency and the event loop's longest delay. */
+async function steadyIngest(store: Store, ms: number, during?: () => Promise<unknown>): Promise<{ p99: number; max: number; loopMax: number; deleted?: number; deleteS?: number }> {
+  const lat: number[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const recs = makeWorkload(100, 99, Date.now() - 1000);
+  let stop = false;
+  const writer = (async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      await store.append(recs.map((r) => ({ ...r, ts: Date.now() })));
+      lat.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  let deleted: number | undefined;
+  let deleteS: number | undefined;
+  const t0 = performance.now();
+  if (during) {
+    deleted = (await during()) as number;
+    deleteS = (performance.now() - t0) / 1000;
+  }
+  const rest = ms - (performance.now() - t0);
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  stop = true;
+  await writer;
+  loop.disable();
+  lat.sort((a, b) => a - b);
+  return { p99: lat[Math.floor(lat.length * 0.99)], max: lat[lat.length - 1], loopMax: loop.max / 1e6, deleted, deleteS };
+}
+
 async function main(): Promise<void> {
   const host = machine();
   const dir = mkdtempSync(join(tmpdir(), 'logwire-bench-queries-'));
@@ -143,13 +174,19 @@ async function main(): Promise<void> {
   const http = await overHttp(dir);
   const gbps = (ms: number) => built.bytes / 1e9 / (ms / 1000);
 
-  let big: { records: number; latest100: number; rareToken: number; volume: number; buildS: number } | undefined;
+  let big: { records: number; latest100: number; rareToken: number; volume: number; buildS: number; baseline: Awaited<ReturnType<typeof steadyIngest>>; retention: Awaited<ReturnType<typeof steadyIngest>> } | undefined;
   if (BIG > 0) {
     const bigDir = mkdtempSync(join(tmpdir(), 'logwire-bench-queries-big-'));
     const s = await openStore({ dir: bigDir });
-    const b = await build(s, BIG);
+    // Two days of event time, so retention has a whole day to delete.
+    const spacing = (2 * 86_400_000) / BIG;
+    const b = await build(s, BIG, spacing);
     const r = inProcess(s);
-    big = { records: BIG, latest100: r.latest100, rareToken: r.rareToken, volume: r.volume, buildS: b.seconds };
+    // Retention deleting the older day while 20,000 records/s keep arriving, against the same ingest alone.
+    const baseline = await steadyIngest(s, 5000);
+    const cutoff = Date.now() - 3_600_000 - 86_400_000;
+    const retention = await steadyIngest(s, 5000, () => s.deleteBefore(cutoff));
+    big = { records: BIG, latest100: r.latest100, rareToken: r.rareToken, volume: r.volume, buildS: b.seconds, baseline, retention };
     await s.close();
     if (!KEEP) rmSync(bigDir, { recursive: true, force: true });
   }
@@ -166,6 +203,8 @@ async function main(): Promise<void> {
   ];
   if (big) {
     rows.push([`${(big.records / 1e6).toFixed(0)}M records: latest 100 (one service+severity), rare token`, 'within 2× of the 1M figures', `${fmt(big.latest100)} ms (${(big.latest100 / local.latest100).toFixed(2)}×), ${fmt(big.rareToken)} ms (${(big.rareToken / local.rareToken).toFixed(2)}×); volume ${fmt(big.volume)} ms; built in ${big.buildS.toFixed(0)} s`]);
+    const rt = big.retention;
+    rows.push([`${(big.records / 1e6).toFixed(0)}M records over 2 days: retention deletes the older day during 20,000 records/s of ingest`, 'ingest stalls ≤ 10 ms', `deleted ${(rt.deleted ?? 0).toLocaleString('en')} records in ${(rt.deleteS ?? 0).toFixed(1)} s; append latency p99 ${fmt(rt.p99)} ms, max ${fmt(rt.max)} ms, longest event-loop delay ${fmt(rt.loopMax)} ms (same ingest without retention: p99 ${fmt(big.baseline.p99)} ms, max ${fmt(big.baseline.max)} ms, loop ${fmt(big.baseline.loopMax)} ms)`]);
   }
   const json = { bench: 'store_queries', records: RECORDS, input_mb: +(built.bytes / 1e6).toFixed(1), disk_mb: +(disk / 1e6).toFixed(1), build_records_per_s: Math.round(RECORDS / built.seconds), inproc_ms: local, http_ms: http, big };
   const md = [
