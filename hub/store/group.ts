@@ -42,6 +42,8 @@ export interface LogGroup {
   first: number;
   n: number;
   rts: number;
+  /** Its log value, from the commit until the indexer takes it (else it reads it from the log). */
+  value?: Buffer;
 }
 
 /** A prepared commit group: its LMDB ops and how to revert its in-memory effects. */
@@ -99,7 +101,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     state.nextLseq = first + count;
     state.lastRts = rts;
     lastId = idFromPrefix(idPrefix(rts, state.tag), first + count - 1);
-    log = { first, n: count, rts };
+    log = { first, n: count, rts, value };
   }
   for (const it of items) {
     if (it.origin) ops.push({ db: state.dbs.shippers, key: it.origin.shipper, value: it.origin.seq });

@@ -60,8 +60,10 @@ export class Indexer {
     const tail = this.state.tail;
     while (this.taken - this.ready.length - this.committing.length < MAX_IN_WORKER && this.taken < tail.length) {
       const g = tail[this.taken];
-      const value = this.readLog(g.first);
+      // Just committed: its value is still at hand (no read back from LMDB). After a restart: from the log.
+      const value = g.value ?? this.readLog(g.first);
       if (!value) break; // not visible to this read txn yet; the next kick retries
+      g.value = undefined;
       this.taken++;
       this.ensureWorker().postMessage({ first: g.first, value });
     }
