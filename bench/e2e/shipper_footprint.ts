@@ -192,7 +192,7 @@ function comparison(many: { idle: IdleResult; ten: LiveResult; spread: LiveResul
     `| idle, none changing (% of a core) | ${idleBase ? `${idleBase.cpu_percent_of_core.toFixed(2)} (${idleBase.files} files)` : '–'} | | ${many.idle.cpu_percent_of_core.toFixed(2)} (${fmt(many.idle.files)} files) | ${ratio(many.idle.cpu_percent_of_core, idleBase?.cpu_percent_of_core)} | |`,
     `| idle peak RSS (MB, VmHWM) | ${idleBase ? fmt(idleBase.peak_rss_mb) : '–'} | | ${fmt(many.idle.peak_rss_mb)} | ${ratio(many.idle.peak_rss_mb, idleBase?.peak_rss_mb)} | |`,
     '',
-    `Live runs: ${fmt(LIVE_RATE)} lines/s; ${LIVE_SECONDS} s for 1 file, ${MANY_SECONDS} s for the 10-busy rows.`,
+    `Live runs: ${fmt(LIVE_RATE)} lines/s; ${base.live ? `${base.live.seconds} s for 1 file, ` : ''}${MANY_SECONDS} s for the 10-busy rows.`,
   ];
   return out;
 }
