@@ -9,12 +9,12 @@
  *   or into another tree is refused with a warning.
  * - Files are opened non-blocking and their type is checked on the open descriptor before any
  *   read: a FIFO, socket or device is closed again and skipped, so it can never stall reading.
- * - The watched directories are watched with inotify (`fs.watch`); a change wakes the tailer
- *   early, polling stays the safety net.
+ * - `roots` are the watched directories; the tailer watches them, and the directory of every
+ *   file it follows, with inotify (dir-watch.ts).
  */
-import { constants, watch, type FSWatcher, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 
 export interface DiscoverySource {
@@ -81,14 +81,8 @@ export interface Discovery {
   list(refresh: boolean): Promise<Array<[string, number]>>;
   /** Opens a discovered path under the symlink policy, non-blocking, regular files only. */
   open(path: string): Promise<{ fh: FileHandle; st: Stats }>;
-  /**
-   * Calls `onChange` on any change in a watched directory: 'rename' (a file appeared, left or
-   * was renamed) or 'change' (a file's content), with the file's path when known. Returns the
-   * watchers to close.
-   */
-  watch(onChange: (event: string, path: string | undefined) => void): FSWatcher[];
-  /** True when every followed file lies directly in a watched directory, so inotify sees all changes. */
-  readonly watchCoversAll: boolean;
+  /** The watched directories (each path's directory or glob's fixed prefix), where new files appear. */
+  readonly roots: readonly string[];
 }
 
 export function createDiscovery(sources: readonly DiscoverySource[], followSymlinks: boolean): Discovery {
@@ -107,8 +101,7 @@ export function createDiscovery(sources: readonly DiscoverySource[], followSymli
 
   const expanded = new Map<number, string[]>();
   return {
-    // A glob whose directory part has no wildcard (`/var/log/app/*.log`) matches files directly in it.
-    watchCoversAll: sources.every((s) => !isGlob(dirname(s.path))),
+    roots: dirs,
     async list(refresh) {
       const out: Array<[string, number]> = [];
       for (const [i, s] of sources.entries()) {
@@ -127,19 +120,6 @@ export function createDiscovery(sources: readonly DiscoverySource[], followSymli
       const inside = (await realRoots()).some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep));
       if (!inside) throw new OutsideWatchedError(path, real);
       return openRegularFile(real, true);
-    },
-    watch(onChange) {
-      const watchers: FSWatcher[] = [];
-      for (const d of dirs) {
-        try {
-          const w = watch(d, { persistent: false }, (event, name) => onChange(event, name ? join(d, name.toString()) : undefined));
-          w.on('error', () => undefined);
-          watchers.push(w);
-        } catch {
-          // No inotify (or the directory is missing): polling still works.
-        }
-      }
-      return watchers;
     },
   };
 }

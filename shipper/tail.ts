@@ -16,10 +16,11 @@
  *   drained from its checkpoint before the new file is read.
  */
 import { readdir, stat } from 'node:fs/promises';
-import type { FSWatcher, Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FilePosition } from './checkpoint.js';
 import { CopyDetector, fingerprint, FP_MAX, type FileIdent } from './file-identity.js';
+import { DirWatcher } from './dir-watch.js';
 import { createDiscovery, isGlob } from './discovery.js';
 import { OpenFile, type ChunkBuffer, type TailedFile } from './open-file.js';
 
@@ -29,9 +30,10 @@ export type { TailedFile } from './open-file.js';
 /** Reads of at most this much keep one turn of the event loop short (a signal is handled promptly). */
 const MIN_CHUNK = 256 * 1024;
 /**
- * With inotify seeing every followed file, a full cycle (globs, a stat of every file) runs this
- * rarely when nothing happens: changes wake the tailer, and it then checks only the files that
- * changed. Without that (recursive globs, no inotify) it polls every `pollIntervalMs`.
+ * With inotify seeing every followed file (its directory is watched), a full cycle (globs, a stat
+ * of every file) runs this rarely when nothing happens: changes wake the tailer, and it then
+ * checks only the files that changed. Without that (no inotify, watch limit reached) it polls
+ * every `pollIntervalMs`.
  */
 const SAFETY_POLL_MS = 2000;
 /** Globs are expanded again at least this often even without any event. */
@@ -95,7 +97,7 @@ class FileTailer implements Tailer {
   private closed = false;
   private wake: (() => void) | undefined;
   private woken = false;
-  private watchers: FSWatcher[] = [];
+  private dirs: DirWatcher | undefined;
   /** Paths whose content changed (inotify) since the last cycle. */
   private changed = new Set<string>();
   /** A full cycle is due: first one, poll timeout, or a file appeared, left or was renamed. */
@@ -260,7 +262,7 @@ class FileTailer implements Tailer {
   }
 
   private async discover(): Promise<void> {
-    const refresh = this.watchers.length === 0 || this.renamed || Date.now() - this.globbedAt >= GLOB_REFRESH_MS;
+    const refresh = !this.dirs || this.dirs.size === 0 || this.renamed || Date.now() - this.globbedAt >= GLOB_REFRESH_MS;
     if (refresh) {
       this.renamed = false;
       this.globbedAt = Date.now();
@@ -319,19 +321,23 @@ class FileTailer implements Tailer {
   }
 
   async run(): Promise<void> {
-    this.watchers = this.discovery.watch((event, path) => {
+    this.dirs = new DirWatcher((event, path) => {
       if (event === 'change' && path) this.changed.add(path);
       else this.fullDue = this.renamed = true;
       this.woken = true;
       this.wake?.();
     });
-    const targeted = this.watchers.length > 0 && this.discovery.watchCoversAll;
+    let targeted = false;
     while (!this.closed) {
       this.woken = false;
       if (this.fullDue || !targeted) {
         this.fullDue = false;
         this.changed.clear();
         await this.cycle();
+        const watched = await this.watchFollowed(this.dirs);
+        targeted = watched.covered;
+        // What was written between this cycle's reads and a new watch raised no event: look again.
+        if (watched.added > 0) this.fullDue = this.woken = true;
       } else await this.changedCycle();
       if (this.closed || this.woken) continue;
       const idleMs = targeted && this.draining.length === 0 ? Math.max(this.opts.pollIntervalMs, SAFETY_POLL_MS) : this.opts.pollIntervalMs;
@@ -347,6 +353,13 @@ class FileTailer implements Tailer {
     }
   }
 
+  /** Watches the roots and each followed file's directory; `covered` when inotify then sees every followed file. */
+  private async watchFollowed(dirs: DirWatcher): Promise<{ covered: boolean; added: number }> {
+    const fileDirs = [...this.active.keys()].map((p) => dirname(p));
+    const added = await dirs.watch([...this.discovery.roots, ...fileDirs]);
+    return { covered: dirs.size > 0 && fileDirs.every((d) => dirs.covers(d)), added };
+  }
+
   behindBytes(): number {
     let n = 0;
     for (const f of this.held()) n += Math.max(0, f.size - f.readPos);
@@ -360,7 +373,7 @@ class FileTailer implements Tailer {
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
-    for (const w of this.watchers) w.close();
+    this.dirs?.close();
     for (const f of this.held()) await f.fh.close().catch(() => undefined);
     this.active.clear();
     this.draining.length = 0;

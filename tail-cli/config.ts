@@ -82,6 +82,9 @@ export interface ConfigEnv {
   readFile?: (path: string) => string;
 }
 
+/** `LOGWIRE_<FLAG>` values by flag name (envForFlags). */
+type FlagEnv = Readonly<Record<string, string>>;
+
 function usage(message: string): CliError {
   return new CliError(message, ExitCode.usage);
 }
@@ -91,7 +94,7 @@ function nonEmpty(v: string | undefined): string | undefined {
 }
 
 /** A boolean `LOGWIRE_<FLAG>` value; undefined when unset; a usage error when not a boolean. */
-function envBool(env: Readonly<Record<string, string>>, flag: string): boolean | undefined {
+function envBool(env: FlagEnv, flag: string): boolean | undefined {
   const b = parseEnvBool(env[flag]);
   if (b === null) throw usage(`${envName(flag)}="${env[flag]}" is not a boolean; use 1/true or 0/false`);
   return b;
@@ -126,7 +129,7 @@ function checkRegex(pattern: string): void {
   if (!c.ok) throw usage(`--regex "${pattern}": ${c.message}`);
 }
 
-function resolveToken(args: CliArgs, env: Readonly<Record<string, string>>, ctx: ConfigEnv): string {
+function resolveToken(args: CliArgs, env: FlagEnv, ctx: ConfigEnv): string {
   const given = nonEmpty(args.token) ?? nonEmpty(env.token);
   if (given !== undefined) return given;
   const found = readAdminToken(nonEmpty(args.data) ?? nonEmpty(env.data) ?? DEFAULT_DATA_DIR, ctx.readFile);
@@ -135,7 +138,7 @@ function resolveToken(args: CliArgs, env: Readonly<Record<string, string>>, ctx:
   throw usage(`no token: pass --token or set LOGWIRE_TOKEN (the local hub's ${found.path} is ${found.problem}; --data DIR points at another data directory)`);
 }
 
-function decideColor(args: CliArgs, output: OutputFormat, env: Readonly<Record<string, string>>, ctx: ConfigEnv): boolean {
+function decideColor(args: CliArgs, output: OutputFormat, env: FlagEnv, ctx: ConfigEnv): boolean {
   if (output !== 'pretty') return false;
   if (args.color !== undefined) return args.color;
   if (envBool(env, 'no-color') === true) return false;
@@ -148,12 +151,8 @@ function decideColor(args: CliArgs, output: OutputFormat, env: Readonly<Record<s
   return ctx.isTTY && ctx.env.TERM !== 'dumb';
 }
 
-/** Merges flags, environment and defaults; validates; returns a frozen config or throws CliError. */
-export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig> {
-  const env = envForFlags(ENV_FLAGS, ctx.env);
-  const hub = nonEmpty(args.hub) ?? nonEmpty(env.hub) ?? DEFAULT_HUB;
-  const { httpUrl, wsUrl } = parseHubUrl(hub);
-
+/** The filters, each flag falling back to its `LOGWIRE_<FLAG>`; severities and the regex are checked here. */
+function parseFilter(args: CliArgs, env: FlagEnv): TailFilter {
   const filter: TailFilter = {
     services: list(args.service, env.service),
     severities: list(args.severity, env.severity),
@@ -172,36 +171,56 @@ export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig>
     checkRegex(regex);
     filter.regex = regex;
   }
+  return filter;
+}
 
-  let sinceMs: number | undefined;
+/** `--since` as epoch ms; undefined when not given. */
+function parseSince(args: CliArgs, env: FlagEnv, ctx: ConfigEnv): number | undefined {
   const since = nonEmpty(args.since) ?? nonEmpty(env.since);
   if (args.since !== undefined && nonEmpty(args.since) === undefined) throw usage('--since needs a time, e.g. 15m, 2h or 2025-04-01T12:00:00Z');
-  if (since !== undefined) {
-    sinceMs = parseTime(since, ctx.nowMs ?? Date.now());
-    if (sinceMs === undefined) {
-      throw usage(`--since "${since}" is not a time; use a duration such as 30s, 15m, 2h, 7d or ISO 8601 such as 2025-04-01T12:00:00Z`);
-    }
+  if (since === undefined) return undefined;
+  const sinceMs = parseTime(since, ctx.nowMs ?? Date.now());
+  if (sinceMs === undefined) {
+    throw usage(`--since "${since}" is not a time; use a duration such as 30s, 15m, 2h, 7d or ISO 8601 such as 2025-04-01T12:00:00Z`);
   }
+  return sinceMs;
+}
 
-  let limit: number | undefined;
+/** `--limit` as a whole number ≥ 1; undefined when not given. */
+function parseLimit(args: CliArgs, env: FlagEnv): number | undefined {
   const limitText = args.limit !== undefined ? args.limit.trim() : nonEmpty(env.limit);
-  if (limitText !== undefined) {
-    limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-    if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a whole number of at least 1, not "${limitText}"`);
-  }
+  if (limitText === undefined) return undefined;
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw usage(`--limit must be a whole number of at least 1, not "${limitText}"`);
+  return limit;
+}
 
-  let follow = args.follow;
-  if (follow === undefined) {
-    const noFollow = envBool(env, 'no-follow');
-    follow = noFollow !== undefined ? !noFollow : envBool(env, 'follow') ?? true;
-  }
+/** `--follow` / `--no-follow`, then LOGWIRE_NO_FOLLOW, then LOGWIRE_FOLLOW; on by default. */
+function decideFollow(args: CliArgs, env: FlagEnv): boolean {
+  if (args.follow !== undefined) return args.follow;
+  const noFollow = envBool(env, 'no-follow');
+  return noFollow !== undefined ? !noFollow : envBool(env, 'follow') ?? true;
+}
 
+function parseOutput(args: CliArgs, env: FlagEnv): OutputFormat {
   const outputRaw = (args.output ?? nonEmpty(env.output) ?? 'pretty').toLowerCase();
   if (!(OUTPUT_FORMATS as readonly string[]).includes(outputRaw)) {
     throw usage(`--output "${outputRaw}" is not a format; use ${OUTPUT_FORMATS.join(', ')}`);
   }
-  const output = outputRaw as OutputFormat;
+  return outputRaw as OutputFormat;
+}
 
+/** Merges flags, environment and defaults; validates; returns a frozen config or throws CliError. */
+export function buildConfig(args: CliArgs, ctx: ConfigEnv): Readonly<TailConfig> {
+  const env = envForFlags(ENV_FLAGS, ctx.env);
+  const hub = nonEmpty(args.hub) ?? nonEmpty(env.hub) ?? DEFAULT_HUB;
+  const { httpUrl, wsUrl } = parseHubUrl(hub);
+  // Each part is checked on its own; the first mistake found ends here with one clear line.
+  const filter = parseFilter(args, env);
+  const sinceMs = parseSince(args, env, ctx);
+  const limit = parseLimit(args, env);
+  const follow = decideFollow(args, env);
+  const output = parseOutput(args, env);
   const token = resolveToken(args, env, ctx);
   const warning = plaintextWarning(httpUrl);
   const warnings = warning ? [warning] : [];

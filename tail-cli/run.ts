@@ -60,112 +60,134 @@ export interface Session {
 }
 
 export function startSession(cfg: Readonly<TailConfig>, io: SessionIo): Session {
-  const history: HistoryClient = createHistoryClient({ httpUrl: cfg.httpUrl, token: cfg.token });
-  const format = createFormatter({ format: cfg.output, color: cfg.color });
-  let live: LiveTail | undefined;
-  let stopped = false;
-  const printed = new RecentIds(RECENT_IDS);
+  return new TailSession(cfg, io);
+}
 
-  function write(records: JsonRecord[]): boolean {
-    let text = '';
-    for (const r of records) if (printed.add(r.id)) text += format(r);
-    return text === '' ? !io.stdout.writableNeedDrain : io.stdout.write(text);
+/** History, then the live tail; one instance per run of the command. */
+class TailSession implements Session {
+  readonly done: Promise<void>;
+  private readonly history: HistoryClient;
+  private readonly format: (r: JsonRecord) => string;
+  private readonly printed = new RecentIds(RECENT_IDS);
+  private live: LiveTail | undefined;
+  private stopped = false;
+  /** Live records held back until the catch-up query has printed (no starting id); else undefined. */
+  private held: JsonRecord[] | undefined;
+
+  constructor(private readonly cfg: Readonly<TailConfig>, private readonly io: SessionIo) {
+    this.history = createHistoryClient({ httpUrl: cfg.httpUrl, token: cfg.token });
+    this.format = createFormatter({ format: cfg.output, color: cfg.color });
+    this.done = this.run();
   }
 
-  function drained(): Promise<void> {
-    if (!io.stdout.writableNeedDrain) return Promise.resolve();
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.live?.close();
+  }
+
+  private async run(): Promise<void> {
+    const { cfg } = this;
+    const anchor = cfg.follow ? await newestId(this.history) : undefined;
+    const wantHistory = cfg.sinceMs !== undefined || cfg.limit !== undefined || !cfg.follow;
+    const lastHistoryId = wantHistory ? await this.printHistory() : undefined;
+    if (!cfg.follow || this.stopped) return;
+    await this.follow(lastHistoryId ?? anchor);
+  }
+
+  /** Prints a batch, skipping ids printed lately; false when stdout wants us to wait for drain. */
+  private write(records: JsonRecord[]): boolean {
+    let text = '';
+    for (const r of records) if (this.printed.add(r.id)) text += this.format(r);
+    return text === '' ? !this.io.stdout.writableNeedDrain : this.io.stdout.write(text);
+  }
+
+  private drained(): Promise<void> {
+    const { stdout } = this.io;
+    if (!stdout.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
-        io.stdout.off('drain', done);
-        io.stdout.off('close', done);
+        stdout.off('drain', done);
+        stdout.off('close', done);
         resolve();
       };
-      io.stdout.on('drain', done);
-      io.stdout.on('close', done);
+      stdout.on('drain', done);
+      stdout.on('close', done);
     });
   }
 
-  async function printHistory(): Promise<string | undefined> {
-    const params = filterParams(cfg.filter);
-    if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
+  /** The filter's query parameters, from `--since` when given. */
+  private historyParams(): URLSearchParams {
+    const params = filterParams(this.cfg.filter);
+    if (this.cfg.sinceMs !== undefined) params.set('from', new Date(this.cfg.sinceMs).toISOString());
+    return params;
+  }
+
+  /** Prints the history oldest first; returns the id of the last record printed. */
+  private async printHistory(): Promise<string | undefined> {
+    const params = this.historyParams();
     let lastId: string | undefined;
-    if (cfg.limit !== undefined) {
-      const records = await historyNewest(history, params, cfg.limit, MAX_PAGE);
+    if (this.cfg.limit !== undefined) {
+      const records = await historyNewest(this.history, params, this.cfg.limit, MAX_PAGE);
       if (records.length > 0) {
-        write(records);
+        this.write(records);
         lastId = records[records.length - 1].id;
       }
     } else {
-      for await (const page of historyAscending(history, params)) {
-        if (stopped) break;
-        write(page);
+      for await (const page of historyAscending(this.history, params)) {
+        if (this.stopped) break;
+        this.write(page);
         lastId = page[page.length - 1].id;
-        await drained();
+        await this.drained();
       }
     }
-    await drained();
+    await this.drained();
     return lastId;
   }
 
-  async function main(): Promise<void> {
-    const anchor = cfg.follow ? await newestId(history) : undefined;
-    const wantHistory = cfg.sinceMs !== undefined || cfg.limit !== undefined || !cfg.follow;
-    const lastHistoryId = wantHistory ? await printHistory() : undefined;
-    if (!cfg.follow || stopped) return;
-    const after = lastHistoryId ?? anchor;
-    // Without a starting id, hold live records until the catch-up query has been printed.
-    let held: JsonRecord[] | undefined = after === undefined ? [] : undefined;
+  /** The live tail from `after`; without it, live records wait for the catch-up query. */
+  private async follow(after: string | undefined): Promise<void> {
+    this.held = after === undefined ? [] : undefined;
     let catchUpFailed: ((err: unknown) => void) | undefined;
     const catchUpError = new Promise<never>((_, reject) => {
       catchUpFailed = reject;
     });
     catchUpError.catch(() => undefined);
 
-    const emit = (records: JsonRecord[]): boolean => {
-      const ok = write(records);
-      if (!ok) void drained().then(() => tail.resume());
-      return ok;
-    };
-
-    const catchUp = async (): Promise<void> => {
-      const params = filterParams(cfg.filter);
-      if (cfg.sinceMs !== undefined) params.set('from', new Date(cfg.sinceMs).toISOString());
-      for await (const page of historyAscending(history, params)) {
-        write(page);
-        tail.printedUpTo(page[page.length - 1].id);
-      }
-      const pending = held ?? [];
-      held = undefined;
-      if (pending.length > 0) emit(pending);
-    };
-
     const tail = openLiveTail({
-      wsUrl: cfg.wsUrl,
-      token: cfg.token,
-      params: filterParams(cfg.filter),
+      wsUrl: this.cfg.wsUrl,
+      token: this.cfg.token,
+      params: filterParams(this.cfg.filter),
       ...(after !== undefined ? { after } : {}),
-      ...io.live,
+      ...this.io.live,
       onOpen: (reconnected) => {
-        if (!reconnected && held) catchUp().catch((err: unknown) => catchUpFailed?.(err));
+        if (!reconnected && this.held) this.catchUp(tail).catch((err: unknown) => catchUpFailed?.(err));
       },
       onRecords: (records) => {
-        if (held) {
-          held.push(...records);
-          return true;
-        }
-        return emit(records);
+        if (!this.held) return this.emit(tail, records);
+        this.held.push(...records);
+        return true;
       },
-      onNotice: io.notice,
+      onNotice: this.io.notice,
     });
-    live = tail;
+    this.live = tail;
     await Promise.race([tail.done, catchUpError]);
   }
 
-  return {
-    done: main(),
-    async stop() {
-      stopped = true;
-      await live?.close();
-    },
-  };
+  /** Prints live records; when stdout is full, the tail pauses until it drains. */
+  private emit(tail: LiveTail, records: JsonRecord[]): boolean {
+    const ok = this.write(records);
+    if (!ok) void this.drained().then(() => tail.resume());
+    return ok;
+  }
+
+  /** Prints what was stored before the tail opened, then the live records held meanwhile. */
+  private async catchUp(tail: LiveTail): Promise<void> {
+    for await (const page of historyAscending(this.history, this.historyParams())) {
+      this.write(page);
+      tail.printedUpTo(page[page.length - 1].id);
+    }
+    const pending = this.held ?? [];
+    this.held = undefined;
+    if (pending.length > 0) this.emit(tail, pending);
+  }
 }
