@@ -62,8 +62,9 @@ import type { RecordFilter } from '../filter/filter.js';
 import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
 import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
-import { deleteBefore } from './delete.js';
+import { deleteBefore } from './delete-before.js';
 import { deleteOldestReceived } from './delete-oldest.js';
+import { recoverStreams } from './drop-streams.js';
 import { decodeGroupValue, type LogGroup } from './group.js';
 import { Indexer } from './indexer.js';
 import { LOG_HEADER_BYTES, LogView, logKey, parseLogKey } from './log.js';
@@ -73,6 +74,7 @@ import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
+import { admitStreams, withoutRefused, type StreamLimits } from './stream-limits.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
 import { MinuteRuns, VolumeIndex } from './volume.js';
 import type { VolumeBuckets, VolumeRange } from './volume-query.js';
@@ -143,6 +145,8 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
   if (typeof hub.id !== 'string' || typeof hub.tag !== 'string' || !isHubTag(hub.tag)) throw new StoreCorruptError('meta "hub" entry');
   const streams = new StreamTable();
   for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value);
+  const dropped = recoverStreams({ dbs, streams });
+  if (dropped.length > 0) await dbs.root.batch(() => dropped.forEach((op) => (op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value))));
   const shippers = new Map<string, number>();
   for (const { key, value } of dbs.shippers.getRange({})) if (typeof value === 'number') shippers.set(key, value);
   const indexed = Number(dbs.meta.get('indexed') ?? nextLseq);
@@ -214,9 +218,11 @@ class LmdbStore implements Store {
   private closing?: Promise<void>;
 
   private readonly dir: string;
+  private readonly limits?: StreamLimits;
 
   constructor(private readonly state: StoreState, options: StoreOptions) {
     this.hubId = state.hubId;
+    this.limits = options.limits;
     this.dir = options.dir;
     this.writer = new GroupWriter(state, () => this.indexer.kick());
     this.indexer = new Indexer(state, this.writer, { onError: (err) => options.onIndexError?.(err) });
@@ -241,7 +247,15 @@ class LmdbStore implements Store {
   }
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
-    return this.writer.append(records, origin);
+    // A batch stored before is a duplicate: the writer says so, and it must not create streams.
+    if (!this.limits || (origin && origin.seq <= this.ackedSeq(origin.shipper))) return this.writer.append(records, origin);
+    const refused = admitStreams(this.state.streams, records, this.limits);
+    if (refused.length === 0) return this.writer.append(records, origin);
+    return this.writer.append(withoutRefused(records, refused), origin).then((r) => (r.duplicate ? r : { ...r, refused }));
+  }
+
+  streamCount(): number {
+    return this.state.streams.size;
   }
 
   ackedSeq(shipper: string): number {
