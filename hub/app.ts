@@ -20,6 +20,7 @@ import { registerHealthRoutes } from './health.js';
 import { registerIngestRoutes } from './ingest/server.js';
 import { registerHttpIngestRoutes } from './ingest/http.js';
 import { InflightBudget } from './ingest/budget.js';
+import { QueuedBudget } from './ingest/queued-budget.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
@@ -80,7 +81,7 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
   const log = opts.log ?? createLogger(config.logLevel);
   const { tokens, adminTokenPath } = loadTokens(config);
   // 1. Store: everything below depends on it (hub/store/, docs/storage.md).
-  const store = await openStore({ dir: config.dataDir, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });
+  const store = await openStore({ dir: config.dataDir, limits: { maxStreams: config.maxStreams, maxStreamsPerService: config.maxStreamsPerService }, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });
   const metrics = createMetrics();
   const limits = { ...DEFAULT_LIMITS, maxMessageBytes: config.maxMessageBytes };
 
@@ -113,8 +114,9 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   const ingestBudget = new InflightBudget(config.maxInflightBytes);
-  registerIngestRoutes(app, ctx, ingestBudget);
-  registerHttpIngestRoutes(app, ctx, ingestBudget);
+  const queuedBudget = new QueuedBudget(config.maxQueuedBytes);
+  registerIngestRoutes(app, ctx, ingestBudget, queuedBudget);
+  registerHttpIngestRoutes(app, ctx, ingestBudget, queuedBudget);
   fanout.route(app, ctx);
   // Other protocols' HTTP receivers (Loki, OTLP, Elasticsearch): hub/receivers/.
   registerReceivers(app, ctx);

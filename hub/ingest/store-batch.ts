@@ -7,6 +7,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { Rejection } from '../protocol/frames.js';
 import { validateRecord, type ValidRecord } from '../protocol/record.js';
 import type { BatchOrigin } from '../store/types.js';
+import { STREAM_LIMIT_REASON } from '../store/stream-limits.js';
 import type { ReceiverProtocol } from '../receivers/receive.js';
 
 export interface StoreOutcome {
@@ -33,12 +34,16 @@ export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | Receiver
   // Receivers answer per item in their own protocols (Elasticsearch bulk) and keep the full list.
   const listLimit = path === 'ws' || path === 'http' ? MAX_REJECTIONS_LISTED : Infinity;
   const valid: ValidRecord[] = [];
-  const rejected: Rejection[] = [];
+  /** Index in `records` of each valid record. */
+  const validAt: number[] = [];
+  let rejected: Rejection[] = [];
   const vctx = { limits: ctx.limits, services: principal.services, defaultHost, nowMs: Date.now() };
   for (let i = 0; i < records.length; i++) {
     const v = validateRecord(records[i], vctx);
-    if (v.ok) valid.push(v.record);
-    else {
+    if (v.ok) {
+      valid.push(v.record);
+      validAt.push(i);
+    } else {
       if (rejectedCount++ < listLimit) rejected.push({ index: i, reason: v.reason });
       ctx.metrics.ingestRejected.inc({ reason: v.reason });
     }
@@ -47,6 +52,13 @@ export async function storeBatch(ctx: HubContext, path: 'ws' | 'http' | Receiver
   if (result.duplicate) {
     ctx.metrics.ingestDuplicateBatches.inc();
     return { stored: 0, rejected: [], rejectedCount: 0, duplicate: true };
+  }
+  if (result.refused && result.refused.length > 0) {
+    // Valid, but each would have created a stream past a limit (store/stream-limits.ts).
+    const over = result.refused.map((k) => ({ index: validAt[k], reason: STREAM_LIMIT_REASON }));
+    ctx.metrics.ingestRejected.inc({ reason: STREAM_LIMIT_REASON }, over.length);
+    rejectedCount += over.length;
+    rejected = rejected.concat(over).sort((a, b) => a.index - b.index).slice(0, listLimit);
   }
   if (result.records.length > 0) {
     ctx.metrics.ingestRecords.inc({ path }, result.records.length);

@@ -15,6 +15,8 @@ export interface StoreOptions {
   onIndexError?: (err: unknown) => void;
   /** false: never index, every record stays in the log (tests of the log-tail read path). Default true. */
   index?: boolean;
+  /** Stream limits (stream-limits.ts); none when undefined. */
+  limits?: { maxStreams: number; maxStreamsPerService: number };
 }
 
 /** Identifies a shipper batch for exactly-once storage (docs/protocol.md). */
@@ -24,8 +26,12 @@ export interface BatchOrigin {
 }
 
 export type AppendResult =
-  /** Stored now; `records` carry their hub-assigned id and rts, in id order. */
-  | { duplicate: false; records: WireRecord[] }
+  /**
+   * Stored now; `records` carry their hub-assigned id and rts, in id order. `refused` lists the
+   * indices (ascending) of the records not stored because they would have created a stream past
+   * a limit (reason `stream_limit`, stream-limits.ts); `records` holds the others.
+   */
+  | { duplicate: false; records: WireRecord[]; refused?: number[] }
   /** This (shipper, seq) was stored before: nothing was written. */
   | { duplicate: true };
 
@@ -89,6 +95,8 @@ export interface Store {
   volume(filter: RecordFilter, range: { loMinute: number; hiMinute: number; stepMs: number }): Map<number, Partial<Record<Severity, number>>>;
   /** Oldest and newest event time (minute resolution) among streams the filter's labels pick. */
   volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined;
+  /** Streams holding records (or admitted for an append in flight). */
+  streamCount(): number;
   /** Aggregate counters, O(1): maintained on write. */
   stats(): StoreStats;
   /** Hosts and their files; with `services`, counted over those services' records only. */

@@ -1,0 +1,53 @@
+/**
+ * Stream limits (issue 8, `--max-streams`, `--max-streams-per-service`): every distinct label
+ * tuple costs memory for as long as it holds records, so a client that puts a request id into
+ * `host` or `file` could otherwise grow the hub without bound. A record whose stream already
+ * exists is always admitted; one that would create a stream past a limit is refused alone with
+ * `stream_limit` (the rest of its batch is stored). Admission creates the new streams at once
+ * (with no records yet), so appends admitted in the same event-loop turn count each other's.
+ */
+import type { ValidRecord } from '../protocol/record.js';
+import type { StreamTable } from './streams.js';
+
+/** The reason a record is refused for a stream limit (docs/protocol.md). */
+export const STREAM_LIMIT_REASON = 'stream_limit';
+/** What a person should do about it (in HTTP error messages). */
+export const STREAM_LIMIT_HINT = 'a new stream (service, severity, host, file) would pass --max-streams-per-service or --max-streams; send records under labels that already exist (no ids in host or file) or ask the operator to raise the limit';
+
+/** How many streams the store and each service may have. */
+export interface StreamLimits {
+  maxStreams: number;
+  maxStreamsPerService: number;
+}
+
+/** Indices of the records refused because their stream would pass a limit (ascending). */
+export function admitStreams(table: StreamTable, records: readonly ValidRecord[], limits: StreamLimits): number[] {
+  const refused: number[] = [];
+  let prev: ValidRecord | undefined;
+  let prevOk = true;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    // Records of a batch mostly repeat the previous labels: decide once per run.
+    if (!prev || r.service !== prev.service || r.severity !== prev.severity || r.host !== prev.host || r.file !== prev.file) {
+      prev = r;
+      prevOk = table.lookup(r.service, r.severity, r.host, r.file) !== undefined || (fits(table, r.service, limits) && table.getOrCreate(r.service, r.severity, r.host, r.file) !== undefined);
+    }
+    if (!prevOk) refused.push(i);
+  }
+  return refused;
+}
+
+function fits(table: StreamTable, service: string, limits: StreamLimits): boolean {
+  return table.size < limits.maxStreams && table.countOf(service) < limits.maxStreamsPerService;
+}
+
+/** The records not refused, in order. */
+export function withoutRefused<T>(records: readonly T[], refused: readonly number[]): T[] {
+  const out: T[] = [];
+  let k = 0;
+  for (let i = 0; i < records.length; i++) {
+    if (k < refused.length && refused[k] === i) k++;
+    else out.push(records[i]);
+  }
+  return out;
+}
