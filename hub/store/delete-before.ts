@@ -26,7 +26,7 @@ import { MINUTE_MS, runsOf } from './volume.js';
 import type { GroupWriter, StepPlan } from './writer.js';
 
 const STEP_MAX_STREAMS = 1024;
-const STEP_MAX_CHUNKS = 256;
+const STEP_MAX_CHUNKS = 2048;
 const STEP_MAX_REWRITTEN_RECORDS = 20_000;
 
 /** Where the next step starts: stream `i` of the list, at `tmin` key `from` (its start when undefined). */
