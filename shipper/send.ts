@@ -140,8 +140,10 @@ class FailoverSender implements Sender {
     this.state = 'connected';
     this.everConnected = true;
     // A hub that welcomes and then closes with 1013 (busy) must meet a growing backoff: with
-    // batches waiting, the backoff resets on the first ack, not on the welcome.
-    if (this.spool.entries.length === 0) this.attempt = 0;
+    // batches waiting, the backoff resets on an ack, or when the welcome says the hub stored
+    // some it never got to ack (a busy hub stores what it decoded before closing).
+    const oldest = this.spool.entries[0];
+    if (!oldest || acked >= oldest.seq) this.attempt = 0;
     if (acked > 0) this.ev.onAcked(this.spool.ack(acked, true), undefined);
     this.lastSent = acked;
     void this.pump();
