@@ -93,6 +93,7 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
 
   // 4. The context every route module reads; built once, never rewritten.
   const closers: Array<() => void | Promise<void>> = [fanout.close];
+  const queuedBudget = new QueuedBudget(config.maxQueuedBytes);
   const ctx: HubContext = {
     config,
     log,
@@ -108,13 +109,13 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
     onClose: (fn) => closers.push(fn),
     sinkStatus: sinks ? () => sinks.status() : undefined,
     healthChecks: new Map([['bus', fanout.health]]),
+    ingestQueue: queuedBudget,
   };
 
   // 5. Routes.
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   const ingestBudget = new InflightBudget(config.maxInflightBytes);
-  const queuedBudget = new QueuedBudget(config.maxQueuedBytes);
   registerIngestRoutes(app, ctx, ingestBudget, queuedBudget);
   registerHttpIngestRoutes(app, ctx, ingestBudget, queuedBudget);
   fanout.route(app, ctx);

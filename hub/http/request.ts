@@ -80,6 +80,15 @@ export function watchAborted(res: HttpResponse): Aborted {
 /** Called with the bytes of a body read so far; false refuses the body (HUB_ERR_BUSY). */
 export type BodyAdmission = (bytesSoFar: number) => boolean;
 
+/**
+ * readBody with a BodyAdmission asked first for the declared length (an honest client learns at
+ * once), then for the bytes as they arrive; a 413 for an oversize declared length comes first.
+ */
+export function readAdmittedBody(res: HttpResponse, limitBytes: number, declaredLength: number | undefined, aborted: Aborted, admit: BodyAdmission): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength <= limitBytes && !admit(declaredLength)) return Promise.reject(busyError());
+  return readBody(res, limitBytes, declaredLength, aborted, admit);
+}
+
 /** The 503 for a body refused by its BodyAdmission. */
 export function busyError(): HubError {
   return new HubError('HUB_ERR_BUSY', 'the hub is holding as many ingest bytes as it may (--max-queued-bytes); retry after the Retry-After delay');

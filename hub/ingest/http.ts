@@ -7,7 +7,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { HubContext } from '../context.js';
 import { authenticate } from '../auth/authenticate.js';
 import { HubError } from '../errors.js';
-import { busyError, readBody, readRequest, watchAborted } from '../http/request.js';
+import { readAdmittedBody, readRequest, watchAborted } from '../http/request.js';
 import { sendError, sendJson } from '../http/respond.js';
 import { decode } from '../protocol/codec.js';
 import { storeBatch } from './store-batch.js';
@@ -88,22 +88,13 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, bud
       return;
     }
     // While it is read, the body counts against --max-queued-bytes like a waiting frame: 503 past it.
-    let reserved = 0;
-    const admit = (bytes: number): boolean => {
-      if (bytes <= reserved) return true;
-      if (!queued.tryTake(bytes - reserved)) return false;
-      reserved = bytes;
-      return true;
-    };
-    const declared = info.contentLength;
-    const bodyPromise = declared !== undefined && declared <= ctx.config.maxBodyBytes && !admit(declared)
-      ? Promise.reject(busyError())
-      : readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted, admit);
+    const room = queued.bodyAdmission();
+    const bodyPromise = readAdmittedBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted, room.admit);
     bodyPromise.catch(() => undefined); // observed below; never an unhandled rejection
     void (async () => {
       let held = 0;
       try {
-        const body = await bodyPromise.finally(() => queued.release(reserved));
+        const body = await bodyPromise.finally(room.release);
         // Counted in the ingest budget while it is stored, so WebSocket frames wait meanwhile.
         budget.take((held = body.length));
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);

@@ -25,4 +25,24 @@ export class QueuedBudget {
   get usedBytes(): number {
     return this.used;
   }
+
+  /**
+   * Room for one HTTP body while it is read: `admit` (for readBody) takes the bytes read so far
+   * as they grow, `release` gives back all it took. A declared length is asked for up front.
+   */
+  bodyAdmission(): { admit: (bytesSoFar: number) => boolean; release: () => void } {
+    let held = 0;
+    return {
+      admit: (bytes) => {
+        if (bytes <= held) return true;
+        if (!this.tryTake(bytes - held)) return false;
+        held = bytes;
+        return true;
+      },
+      release: () => {
+        this.release(held);
+        held = 0;
+      },
+    };
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * --max-queued-bytes on each ingest path, against an in-process hub: a WebSocket frame that
  * would pass the cap (all connections together) gets an error frame `hub_busy` and close 1013,
- * and a reconnect resends it; a POST body that would pass it is answered 503 HUB_ERR_BUSY with
- * Retry-After while a body over --max-body-bytes is still a 413; room comes back once read.
+ * and a reconnect resends it; a POST body (POST /logs, receivers) that would pass it is answered
+ * 503 HUB_ERR_BUSY with Retry-After while a body over --max-body-bytes is still a 413; room comes
+ * back once read.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
@@ -49,7 +50,7 @@ describe('queued budget', () => {
     expect(stats.total).toBe(240);
   }, 30_000);
 
-  it('queued budget - a POST body past the cap is a 503 with Retry-After; within it, 201; over --max-body-bytes, 413', async () => {
+  it('queued budget - a POST body past the cap (POST /logs or a receiver) is a 503 with Retry-After; within it, 201; over --max-body-bytes, 413', async () => {
     hub = await startTestHub({ config: { maxQueuedBytes: 20_000, maxBodyBytes: 100_000 } });
     const big = await post(hub, JSON.stringify(records('big', 150))); // ~33 KB
     expect(big.status).toBe(503);
@@ -61,5 +62,10 @@ describe('queued budget', () => {
     expect(huge.status).toBe(413);
     // The refused bodies gave their room back: the next small one fits again.
     expect((await post(hub, JSON.stringify(records('after', 20)))).status).toBe(201);
+    // Receivers' bodies count against the same cap (Loki push here).
+    const values = Array.from({ length: 150 }, (_, i) => [String(Date.now() * 1e6 + i), `loki ${i} ${'z'.repeat(200)}`]);
+    const loki = await fetch(`${hub.url}/loki/api/v1/push`, { method: 'POST', headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ streams: [{ stream: { service_name: 'q' }, values }] }) });
+    expect(loki.status).toBe(503);
+    expect(loki.headers.get('retry-after')).toBe('1');
   }, 30_000);
 });
