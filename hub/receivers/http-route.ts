@@ -13,7 +13,7 @@ import type { Principal } from '../auth/tokens.js';
 import { authenticate } from '../auth/authenticate.js';
 import { HubError, toHubError } from '../errors.js';
 import { readAdmittedBody, readRequest, watchAborted, type RequestInfo } from '../http/request.js';
-import { BUSY_RETRY_AFTER_S, send } from '../http/respond.js';
+import { BUSY_RETRY_AFTER_S } from '../http/respond.js';
 import { countRefusedRequest, type ReceiverProtocol } from './receive.js';
 
 const gunzipAsync = promisify(gunzip);
