@@ -74,7 +74,7 @@ import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
-import { admitStreams, withoutRefused, type StreamLimits } from './stream-limits.js';
+import { StreamAdmission, withoutRefused } from './stream-limits.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
 import { MinuteRuns, VolumeIndex } from './volume.js';
 import type { VolumeBuckets, VolumeRange } from './volume-query.js';
@@ -218,11 +218,11 @@ class LmdbStore implements Store {
   private closing?: Promise<void>;
 
   private readonly dir: string;
-  private readonly limits?: StreamLimits;
+  private readonly admission?: StreamAdmission;
 
   constructor(private readonly state: StoreState, options: StoreOptions) {
     this.hubId = state.hubId;
-    this.limits = options.limits;
+    if (options.limits) this.admission = new StreamAdmission(state.streams, options.limits);
     this.dir = options.dir;
     this.writer = new GroupWriter(state, () => this.indexer.kick());
     this.indexer = new Indexer(state, this.writer, { onError: (err) => options.onIndexError?.(err) });
@@ -248,10 +248,14 @@ class LmdbStore implements Store {
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     // A batch stored before is a duplicate: the writer says so, and it must not create streams.
-    if (!this.limits || (origin && origin.seq <= this.ackedSeq(origin.shipper))) return this.writer.append(records, origin);
-    const refused = admitStreams(this.state.streams, records, this.limits);
-    if (refused.length === 0) return this.writer.append(records, origin);
-    return this.writer.append(withoutRefused(records, refused), origin).then((r) => (r.duplicate ? r : { ...r, refused }));
+    if (!this.admission || (origin && origin.seq <= this.ackedSeq(origin.shipper))) return this.writer.append(records, origin);
+    const refused = this.admission.admit(records);
+    const n = records.length;
+    const done = refused.length === 0
+      ? this.writer.append(records, origin)
+      : this.writer.append(withoutRefused(records, refused), origin).then((r) => (r.duplicate ? r : { ...r, refused }));
+    // The group is built (its streams exist) by the time the append settles.
+    return done.finally(() => this.admission!.settled(n));
   }
 
   streamCount(): number {

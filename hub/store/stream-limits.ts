@@ -20,6 +20,32 @@ export interface StreamLimits {
   maxStreamsPerService: number;
 }
 
+/**
+ * Admission of appends under the limits. The usual case takes a fast path: even if every record
+ * of the append and of the appends admitted before it that are not stored yet (`unbuilt`) made a
+ * new stream, no limit would be passed; then nothing is looked up. Otherwise each new stream is
+ * checked and created at once.
+ */
+export class StreamAdmission {
+  /** Records admitted by the fast path whose streams may not exist yet. */
+  private unbuilt = 0;
+
+  constructor(private readonly table: StreamTable, private readonly limits: StreamLimits) {}
+
+  /** Indices of the records refused (ascending); call `settled(records.length)` once the append is done. */
+  admit(records: readonly ValidRecord[]): number[] {
+    const n = records.length + this.unbuilt;
+    const { table, limits } = this;
+    this.unbuilt += records.length;
+    if (table.size + n <= limits.maxStreams && table.largestServiceBound + n <= limits.maxStreamsPerService) return [];
+    return admitStreams(table, records, limits);
+  }
+
+  settled(records: number): void {
+    this.unbuilt -= records;
+  }
+}
+
 /** Indices of the records refused because their stream would pass a limit (ascending). */
 export function admitStreams(table: StreamTable, records: readonly ValidRecord[], limits: StreamLimits): number[] {
   const refused: number[] = [];

@@ -89,6 +89,9 @@ export class StreamTable {
     return this.byService.get(service)?.size ?? 0;
   }
 
+  /** At least as many streams as the largest service has (an upper bound: not lowered on removal). */
+  largestServiceBound = 0;
+
   /** Forgets a stream (its last record is gone); a later record with its labels gets a new id. */
   remove(s: Stream): void {
     const key = labelKey(s.service, s.severity, s.host, s.file);
@@ -103,7 +106,7 @@ export class StreamTable {
 
   private add(s: Stream): void {
     this.byId[s.sid] = s;
-    link(this.byService, s.service, s);
+    this.largestServiceBound = Math.max(this.largestServiceBound, link(this.byService, s.service, s));
     if (s.host !== undefined) link(this.byHost, s.host, s);
   }
 
@@ -184,10 +187,12 @@ function hasLabels(f: RecordFilter): boolean {
   return f.services !== undefined || f.severities !== undefined || f.hosts !== undefined || f.files !== undefined;
 }
 
-function link(m: Map<string, Set<Stream>>, k: string, s: Stream): void {
+/** Adds `s` under `k`; returns how many are under `k` now. */
+function link(m: Map<string, Set<Stream>>, k: string, s: Stream): number {
   let set = m.get(k);
   if (!set) m.set(k, (set = new Set()));
   set.add(s);
+  return set.size;
 }
 
 function unlink(m: Map<string, Set<Stream>>, k: string, s: Stream): void {
