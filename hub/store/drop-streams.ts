@@ -37,9 +37,12 @@ export function forgetEmpty(state: StoreState, streams: readonly Stream[]): void
   }
 }
 
-/** At open: the persisted next id, and the ops removing entries of streams without records. */
-export function recoverStreams(state: Pick<StoreState, 'dbs' | 'streams'>): Op[] {
-  const ops: Op[] = [];
+/**
+ * At open: the persisted next id, and the ops removing entries of streams without records and
+ * of those the table did not keep (`unkept`, StreamTable.load).
+ */
+export function recoverStreams(state: Pick<StoreState, 'dbs' | 'streams'>, unkept: readonly number[]): Op[] {
+  const ops: Op[] = unkept.map((sid) => ({ db: state.dbs.streams, key: sid }));
   const next = state.dbs.meta.get(NEXT_SID_KEY);
   if (typeof next === 'number') state.streams.nextSid = Math.max(state.streams.nextSid, next);
   for (const s of [...state.streams.all()]) {

@@ -144,8 +144,9 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
   }
   if (typeof hub.id !== 'string' || typeof hub.tag !== 'string' || !isHubTag(hub.tag)) throw new StoreCorruptError('meta "hub" entry');
   const streams = new StreamTable();
-  for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value);
-  const dropped = recoverStreams({ dbs, streams });
+  const unkept: number[] = [];
+  for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value, unkept);
+  const dropped = recoverStreams({ dbs, streams }, unkept);
   if (dropped.length > 0) await dbs.root.batch(() => dropped.forEach((op) => (op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value))));
   const shippers = new Map<string, number>();
   for (const { key, value } of dbs.shippers.getRange({})) if (typeof value === 'number') shippers.set(key, value);

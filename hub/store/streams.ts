@@ -34,13 +34,8 @@ export interface Stream {
 
 const SEVERITY_SET = new Set<string>(SEVERITIES);
 
-/**
- * The map key of a label tuple. Labels never contain control characters (every ingest path
- * refuses them, record.ts), so NUL separates them and an empty part means "none".
- */
-function labelKey(service: string, severity: Severity, host: string | undefined, file: string | undefined): string {
-  return `${service}\u0000${severity}\u0000${host ?? ''}\u0000${file ?? ''}`;
-}
+/** Streams by label: service → severity → host → file (four lookups of strings already hashed). */
+type LabelIndex = Map<string, Map<Severity, Map<string | undefined, Map<string | undefined, Stream>>>>;
 
 /**
  * Label tuples ↔ stream ids, with per-stream counters; all in memory, mirrored to `streams`.
@@ -49,7 +44,8 @@ function labelKey(service: string, severity: Severity, host: string | undefined,
  * is deleted is dropped (`remove`, drop-streams.ts), so memory follows what is stored.
  */
 export class StreamTable {
-  private readonly byLabels = new Map<string, Stream>();
+  private readonly byLabels: LabelIndex = new Map();
+  private count = 0;
   private readonly byService = new Map<string, Set<Stream>>();
   private readonly byHost = new Map<string, Set<Stream>>();
   /** Streams by id (holes where ids are unused or dropped). */
@@ -61,27 +57,38 @@ export class StreamTable {
   private last: Stream | undefined;
 
   lookup(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream | undefined {
-    return this.byLabels.get(labelKey(service, severity, host, file));
+    return this.byLabels.get(service)?.get(severity)?.get(host)?.get(file);
   }
 
   /** The stream for a label tuple, created (in memory) when new. */
   getOrCreate(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream {
-    // Consecutive records of a batch usually share labels: skip the key and the lookup then.
+    // Consecutive records of a batch usually share labels: skip the four map lookups then.
     const last = this.last;
     if (last && last.severity === severity && last.service === service && last.host === host && last.file === file) return last;
-    const key = labelKey(service, severity, host, file);
-    let s = this.byLabels.get(key);
+    const byFile = this.fileLevel(service, severity, host);
+    let s = byFile.get(file);
     if (!s) {
       s = { sid: this.nextSid++, service, severity, host, file, n: 0, lastTs: -Infinity, bytes: 0, span: 0 };
-      this.byLabels.set(key, s);
+      byFile.set(file, s);
       this.add(s);
     }
     return (this.last = s);
   }
 
+  /** The innermost map for (service, severity, host), created when missing. */
+  private fileLevel(service: string, severity: Severity, host: string | undefined): Map<string | undefined, Stream> {
+    let bySev = this.byLabels.get(service);
+    if (!bySev) this.byLabels.set(service, (bySev = new Map()));
+    let byHost = bySev.get(severity);
+    if (!byHost) bySev.set(severity, (byHost = new Map()));
+    let byFile = byHost.get(host);
+    if (!byFile) byHost.set(host, (byFile = new Map()));
+    return byFile;
+  }
+
   /** Streams in the table (with or without records). */
   get size(): number {
-    return this.byLabels.size;
+    return this.count;
   }
 
   /** How many streams a service has. */
@@ -94,10 +101,17 @@ export class StreamTable {
 
   /** Forgets a stream (its last record is gone); a later record with its labels gets a new id. */
   remove(s: Stream): void {
-    const key = labelKey(s.service, s.severity, s.host, s.file);
-    if (this.byLabels.get(key) !== s) return;
-    this.byLabels.delete(key);
+    const bySev = this.byLabels.get(s.service);
+    const byHost = bySev?.get(s.severity);
+    const byFile = byHost?.get(s.host);
+    if (!bySev || !byHost || !byFile || byFile.get(s.file) !== s) return;
+    byFile.delete(s.file);
+    // Empty levels go too: memory follows the streams that exist.
+    if (byFile.size === 0) byHost.delete(s.host);
+    if (byHost.size === 0) bySev.delete(s.severity);
+    if (bySev.size === 0) this.byLabels.delete(s.service);
     delete this.byId[s.sid];
+    this.count--;
     unlink(this.byService, s.service, s);
     if (s.host !== undefined) unlink(this.byHost, s.host, s);
     if (this.last === s) this.last = undefined;
@@ -106,12 +120,17 @@ export class StreamTable {
 
   private add(s: Stream): void {
     this.byId[s.sid] = s;
+    this.count++;
     this.largestServiceBound = Math.max(this.largestServiceBound, link(this.byService, s.service, s));
     if (s.host !== undefined) link(this.byHost, s.host, s);
   }
 
-  /** Adds a stream read from the `streams` db at open. */
-  load(sid: number, value: unknown): Stream {
+  /**
+   * Adds a stream read from the `streams` db at open. When another stored id has the same labels
+   * (a dropped stream's entry rewritten by a retry), the one with records is kept (the first when
+   * both have); the id not kept goes into `unkept`, for its entry to be removed.
+   */
+  load(sid: number, value: unknown, unkept: number[]): void {
     if (!Array.isArray(value) || value.length < 7 || typeof value[0] !== 'string' || !SEVERITY_SET.has(value[1])) {
       throw new StoreCorruptError(`stream ${sid} has a malformed definition`);
     }
@@ -119,10 +138,19 @@ export class StreamTable {
     const s: Stream = { sid, service, severity, host: host ?? undefined, file: file ?? undefined, n: Number(n) || 0, lastTs: -Infinity, bytes: Number(bytes) || 0, span: Number(span) || 0 };
     // Older hubs stored µs/ns epochs as ms (stored-ts.ts).
     s.lastTs = typeof lastTs === 'number' ? storedTs(lastTs) : -Infinity;
-    this.byLabels.set(labelKey(s.service, s.severity, s.host, s.file), s);
-    this.add(s);
     this.nextSid = Math.max(this.nextSid, sid + 1);
-    return s;
+    const byFile = this.fileLevel(s.service, s.severity, s.host);
+    const taken = byFile.get(s.file);
+    if (taken && (taken.n > 0 || s.n <= 0)) {
+      unkept.push(sid);
+      return;
+    }
+    if (taken) {
+      this.remove(taken); // an empty duplicate loaded first gives way
+      unkept.push(taken.sid);
+    }
+    this.fileLevel(s.service, s.severity, s.host).set(s.file, s);
+    this.add(s);
   }
 
   /** The persisted form of a stream (see header). */

@@ -4,6 +4,8 @@
  * labels works (new id, counted, listed), and streams still holding records are untouched.
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { open } from 'lmdb';
 import type { ValidRecord } from '../../../hub/protocol/record.js';
 import { collect, tempDir, tempStore } from '../../helpers/store.js';
 
@@ -45,6 +47,29 @@ describe('drop streams', () => {
     expect(store.stats().total).toBe(STREAMS / 2 + 1);
     expect(collect(store.query({ hosts: new Set(['h-0']) }, { order: 'asc' })).map((r) => r.message)).toEqual(['h-0 is back']);
     expect(collect(store.query({ hosts: new Set(['h-1999']) }, { order: 'asc' })).map((r) => r.message)).toEqual(['line of h-1999']);
+  }, 30_000);
+
+  it('drop streams - at open, an entry without records loses to a live stream with the same labels and is removed', async () => {
+    const dir = tempDir();
+    let { store } = await tempStore(dir);
+    await store.append([{ ts: T0, service: 'web', severity: 'INFO', host: 'dup', message: 'live one' }]);
+    await store.indexed();
+    await store.close();
+    // What a dropped stream's entry rewritten by a retry after a failed commit looks like: an older
+    // id, the same labels, no records.
+    const env = open({ path: join(dir, 'store'), maxDbs: 16 });
+    await env.openDB<unknown, number>('streams', { keyEncoding: 'uint32' }).put(0, ['web', 'INFO', 'dup', null, 0, null, 0, 0]);
+    await env.close();
+
+    ({ store } = await tempStore(dir));
+    expect(store.streamCount()).toBe(1);
+    expect(collect(store.query({ hosts: new Set(['dup']) }, { order: 'asc' })).map((r) => r.message)).toEqual(['live one']);
+    await store.append([{ ts: T0 + 1, service: 'web', severity: 'INFO', host: 'dup', message: 'second' }]);
+    expect(store.streamCount()).toBe(1);
+    await store.close();
+    const check = open({ path: join(dir, 'store'), maxDbs: 16 });
+    expect(check.openDB<unknown, number>('streams', { keyEncoding: 'uint32' }).get(0)).toBeUndefined();
+    await check.close();
   }, 30_000);
 
   it('drop streams - the disk cap (oldest received first) drops the streams it empties', async () => {
