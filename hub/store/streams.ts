@@ -15,6 +15,7 @@ import { SEVERITIES } from '../protocol/severity.js';
 import type { RecordFilter } from '../filter/filter.js';
 import { matchLabels } from '../filter/filter.js';
 import { StoreCorruptError } from './store-error.js';
+import { LabelIndex } from './label-index.js';
 import { storedTs } from './stored-ts.js';
 
 /** A stream and its counters. */
@@ -34,9 +35,6 @@ export interface Stream {
 
 const SEVERITY_SET = new Set<string>(SEVERITIES);
 
-/** Streams by label: service → severity → host → file (four lookups of strings already hashed). */
-type LabelIndex = Map<string, Map<Severity, Map<string | undefined, Map<string | undefined, Stream>>>>;
-
 /**
  * Label tuples ↔ stream ids, with per-stream counters; all in memory, mirrored to `streams`.
  * Streams are indexed by service and by host, so a filter naming either looks only at those
@@ -44,7 +42,7 @@ type LabelIndex = Map<string, Map<Severity, Map<string | undefined, Map<string |
  * is deleted is dropped (`remove`, drop-streams.ts), so memory follows what is stored.
  */
 export class StreamTable {
-  private readonly byLabels: LabelIndex = new Map();
+  private readonly byLabels = new LabelIndex<Stream>();
   private count = 0;
   private readonly byService = new Map<string, Set<Stream>>();
   private readonly byHost = new Map<string, Set<Stream>>();
@@ -57,7 +55,7 @@ export class StreamTable {
   private last: Stream | undefined;
 
   lookup(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream | undefined {
-    return this.byLabels.get(service)?.get(severity)?.get(host)?.get(file);
+    return this.byLabels.get(service, severity, host, file);
   }
 
   /** The stream for a label tuple, created (in memory) when new. */
@@ -65,25 +63,13 @@ export class StreamTable {
     // Consecutive records of a batch usually share labels: skip the four map lookups then.
     const last = this.last;
     if (last && last.severity === severity && last.service === service && last.host === host && last.file === file) return last;
-    const byFile = this.fileLevel(service, severity, host);
-    let s = byFile.get(file);
+    let s = this.byLabels.get(service, severity, host, file);
     if (!s) {
       s = { sid: this.nextSid++, service, severity, host, file, n: 0, lastTs: -Infinity, bytes: 0, span: 0 };
-      byFile.set(file, s);
+      this.byLabels.set(s);
       this.add(s);
     }
     return (this.last = s);
-  }
-
-  /** The innermost map for (service, severity, host), created when missing. */
-  private fileLevel(service: string, severity: Severity, host: string | undefined): Map<string | undefined, Stream> {
-    let bySev = this.byLabels.get(service);
-    if (!bySev) this.byLabels.set(service, (bySev = new Map()));
-    let byHost = bySev.get(severity);
-    if (!byHost) bySev.set(severity, (byHost = new Map()));
-    let byFile = byHost.get(host);
-    if (!byFile) byHost.set(host, (byFile = new Map()));
-    return byFile;
   }
 
   /** Streams in the table (with or without records). */
@@ -101,15 +87,7 @@ export class StreamTable {
 
   /** Forgets a stream (its last record is gone); a later record with its labels gets a new id. */
   remove(s: Stream): void {
-    const bySev = this.byLabels.get(s.service);
-    const byHost = bySev?.get(s.severity);
-    const byFile = byHost?.get(s.host);
-    if (!bySev || !byHost || !byFile || byFile.get(s.file) !== s) return;
-    byFile.delete(s.file);
-    // Empty levels go too: memory follows the streams that exist.
-    if (byFile.size === 0) byHost.delete(s.host);
-    if (byHost.size === 0) bySev.delete(s.severity);
-    if (bySev.size === 0) this.byLabels.delete(s.service);
+    if (!this.byLabels.delete(s)) return;
     delete this.byId[s.sid];
     this.count--;
     unlink(this.byService, s.service, s);
@@ -139,8 +117,7 @@ export class StreamTable {
     // Older hubs stored µs/ns epochs as ms (stored-ts.ts).
     s.lastTs = typeof lastTs === 'number' ? storedTs(lastTs) : -Infinity;
     this.nextSid = Math.max(this.nextSid, sid + 1);
-    const byFile = this.fileLevel(s.service, s.severity, s.host);
-    const taken = byFile.get(s.file);
+    const taken = this.byLabels.get(s.service, s.severity, s.host, s.file);
     if (taken && (taken.n > 0 || s.n <= 0)) {
       unkept.push(sid);
       return;
@@ -149,7 +126,7 @@ export class StreamTable {
       this.remove(taken); // an empty duplicate loaded first gives way
       unkept.push(taken.sid);
     }
-    this.fileLevel(s.service, s.severity, s.host).set(s.file, s);
+    this.byLabels.set(s);
     this.add(s);
   }
 
