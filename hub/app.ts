@@ -20,6 +20,7 @@ import { registerHealthRoutes } from './health.js';
 import { registerIngestRoutes } from './ingest/server.js';
 import { registerHttpIngestRoutes } from './ingest/http.js';
 import { InflightBudget } from './ingest/budget.js';
+import { QueuedBudget } from './ingest/queued-budget.js';
 import { registerQueryRoutes } from './query/http.js';
 import { DEFAULT_LIMITS } from './protocol/record.js';
 import { openFanout, type FanoutOptions } from './live/fanout.js';
@@ -80,7 +81,7 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
   const log = opts.log ?? createLogger(config.logLevel);
   const { tokens, adminTokenPath } = loadTokens(config);
   // 1. Store: everything below depends on it (hub/store/, docs/storage.md).
-  const store = await openStore({ dir: config.dataDir, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });
+  const store = await openStore({ dir: config.dataDir, limits: { maxStreams: config.maxStreams, maxStreamsPerService: config.maxStreamsPerService }, onIndexError: (err) => log.warn({ err }, 'indexing from the log failed; retrying (records stay readable from the log)') });
   const metrics = createMetrics();
   const limits = { ...DEFAULT_LIMITS, maxMessageBytes: config.maxMessageBytes };
 
@@ -92,6 +93,7 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
 
   // 4. The context every route module reads; built once, never rewritten.
   const closers: Array<() => void | Promise<void>> = [fanout.close];
+  const queuedBudget = new QueuedBudget(config.maxQueuedBytes);
   const ctx: HubContext = {
     config,
     log,
@@ -107,14 +109,15 @@ async function startLocked(config: Readonly<HubConfig>, opts: StartOptions): Pro
     onClose: (fn) => closers.push(fn),
     sinkStatus: sinks ? () => sinks.status() : undefined,
     healthChecks: new Map([['bus', fanout.health]]),
+    ingestQueue: queuedBudget,
   };
 
   // 5. Routes.
   const app = config.tlsCert ? uWS.SSLApp({ cert_file_name: config.tlsCert, key_file_name: config.tlsKey }) : uWS.App();
   registerHealthRoutes(app, ctx);
   const ingestBudget = new InflightBudget(config.maxInflightBytes);
-  registerIngestRoutes(app, ctx, ingestBudget);
-  registerHttpIngestRoutes(app, ctx, ingestBudget);
+  registerIngestRoutes(app, ctx, ingestBudget, queuedBudget);
+  registerHttpIngestRoutes(app, ctx, ingestBudget, queuedBudget);
   fanout.route(app, ctx);
   // Other protocols' HTTP receivers (Loki, OTLP, Elasticsearch): hub/receivers/.
   registerReceivers(app, ctx);

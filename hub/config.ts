@@ -27,6 +27,16 @@ export const DEFAULT_MAX_INFLIGHT = 8;
  * undecoded. Two default batches: decoded records cost ~10-30× their MessagePack size.
  */
 export const DEFAULT_MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
+/**
+ * Received ingest bytes waiting undecoded across all connections (frames past the inflight
+ * budget, and POST bodies being read); a frame that would pass it closes its connection with
+ * 1013 (try again later), a body is answered 503 with Retry-After. The hub's memory bound.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** Distinct streams (label tuples) one service may have; a record that would add one more is refused (`stream_limit`). */
+export const DEFAULT_MAX_STREAMS_PER_SERVICE = 10_000;
+/** Distinct streams in the whole store; past it, records that would add one are refused (`stream_limit`). */
+export const DEFAULT_MAX_STREAMS = 250_000;
 /** Largest HTTP request body; bigger → 413. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Idle live-tail clients get a heartbeat this often. */
@@ -57,6 +67,9 @@ export interface HubConfig {
   maxBatchBytes: number;
   maxInflight: number;
   maxInflightBytes: number;
+  maxQueuedBytes: number;
+  maxStreams: number;
+  maxStreamsPerService: number;
   maxBodyBytes: number;
   heartbeatMs: number;
   /** When false, /metrics requires a read token. */
@@ -89,6 +102,9 @@ export interface HubConfigInput extends NatsAuthInput {
   maxBatchBytes?: number;
   maxInflight?: number;
   maxInflightBytes?: number;
+  maxQueuedBytes?: number;
+  maxStreams?: number;
+  maxStreamsPerService?: number;
   maxBodyBytes?: number;
   heartbeatMs?: number;
   metricsPublic?: boolean;
@@ -143,6 +159,9 @@ export function buildConfig(input: HubConfigInput): Readonly<HubConfig> {
     maxBatchBytes: positiveInt('max-batch-bytes', input.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES),
     maxInflight: positiveInt('max-inflight', input.maxInflight, DEFAULT_MAX_INFLIGHT),
     maxInflightBytes: positiveInt('max-inflight-bytes', input.maxInflightBytes, DEFAULT_MAX_INFLIGHT_BYTES),
+    maxQueuedBytes: positiveInt('max-queued-bytes', input.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
+    maxStreams: positiveInt('max-streams', input.maxStreams, DEFAULT_MAX_STREAMS),
+    maxStreamsPerService: positiveInt('max-streams-per-service', input.maxStreamsPerService, DEFAULT_MAX_STREAMS_PER_SERVICE),
     maxBodyBytes: positiveInt('max-body-bytes', input.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     heartbeatMs: positiveInt('heartbeat-ms', input.heartbeatMs, DEFAULT_HEARTBEAT_MS),
     metricsPublic: input.metricsPublic ?? true,

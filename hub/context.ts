@@ -10,6 +10,7 @@ import type { Store, StoredRecords } from './store/types.js';
 import type { TokenRegistry } from './auth/tokens.js';
 import type { ValidationLimits } from './protocol/record.js';
 import type { WireRecord } from './protocol/frames.js';
+import type { QueuedBudget } from './ingest/queued-budget.js';
 
 export interface HubContext {
   config: Readonly<HubConfig>;
@@ -30,6 +31,8 @@ export interface HubContext {
   onClose: (fn: () => void | Promise<void>) => void;
   /** Forwarding sinks' state for /stats (`sinks` key); undefined when none are configured. */
   sinkStatus?: () => import('./sinks/sink.js').SinkStatus[];
+  /** The cap on ingest bytes received and not yet decoded (--max-queued-bytes), shared by every ingest path. */
+  ingestQueue: QueuedBudget;
   /** Extra sections for /health (e.g. the bus): name → state with an `ok` flag. */
   healthChecks: Map<string, () => { ok: boolean; [k: string]: unknown }>;
 }

@@ -16,6 +16,7 @@ export const ErrorCatalog = {
   HUB_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body content type is not JSON, NDJSON or MessagePack' },
   HUB_ERR_INTERNAL: { status: 500, summary: 'an unexpected fault; the hub log has details' },
   HUB_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be used (disk full, corrupt, closed)' },
+  HUB_ERR_BUSY: { status: 503, summary: 'the hub holds as many ingest bytes as --max-queued-bytes allows; retry after Retry-After seconds' },
   HUB_ERR_CONFIG: { status: 0, summary: 'startup configuration is invalid' },
 } as const;
 

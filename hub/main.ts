@@ -14,7 +14,7 @@ import { runSinksCommand } from './sinks/cli.js';
 
 /** NATS credential, TLS and signing flags (docs/nats.md); secrets are best given as LOGWIRE_* env. */
 const NATS_FLAGS = ['nats-creds', 'nats-user', 'nats-password', 'nats-token', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'cluster-secret'];
-const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-inflight-bytes', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks', ...NATS_FLAGS];
+const FLAGS = ['port', 'host', 'data', 'nats', 'tokens', 'retention', 'max-disk', 'tls-cert', 'tls-key', 'log-level', 'max-message-bytes', 'max-batch-bytes', 'max-inflight', 'max-inflight-bytes', 'max-queued-bytes', 'max-streams', 'max-streams-per-service', 'max-body-bytes', 'heartbeat-ms', 'metrics-public', 'demo', 'forward', 'forward-shared-key', 'syslog-tcp', 'syslog-udp', 'sinks', ...NATS_FLAGS];
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'sinks') return runSinksCommand(process.argv.slice(3));
@@ -45,6 +45,9 @@ async function main(): Promise<void> {
     .option('max-batch-bytes', { type: 'number', describe: 'largest ingest frame (default 8 MiB)' })
     .option('max-inflight', { type: 'number', describe: 'unacked batches per shipper connection (default 8)' })
     .option('max-inflight-bytes', { type: 'number', describe: 'ingest bytes decoded and stored at once across all connections; more wait unread (default 16 MiB)' })
+    .option('max-queued-bytes', { type: 'number', describe: 'received ingest bytes waiting undecoded across all connections; past it a connection is closed with 1013 and a POST answered 503 (default 64 MiB)' })
+    .option('max-streams', { type: 'number', describe: 'distinct streams in the store; records that would add one more are refused with stream_limit (default 250000)' })
+    .option('max-streams-per-service', { type: 'number', describe: 'distinct streams (severity, host, file) per service; records that would add one more are refused with stream_limit (default 10000)' })
     .option('max-body-bytes', { type: 'number', describe: 'largest HTTP body (default 16 MiB)' })
     .option('heartbeat-ms', { type: 'number', describe: 'live-tail heartbeat interval (default 5000)' })
     .option('metrics-public', { type: 'boolean', default: true, describe: 'serve /metrics without a token' })
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
     port: argv.port, host: argv.host, data: argv.data, nats: argv.nats, tokens: argv.tokens,
     retention: argv.retention, maxDisk: argv.maxDisk, tlsCert: argv.tlsCert, tlsKey: argv.tlsKey,
     logLevel: argv.logLevel, maxMessageBytes: argv.maxMessageBytes, maxBatchBytes: argv.maxBatchBytes,
-    maxInflight: argv.maxInflight, maxInflightBytes: argv.maxInflightBytes, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
+    maxInflight: argv.maxInflight, maxInflightBytes: argv.maxInflightBytes, maxQueuedBytes: argv.maxQueuedBytes,
+    maxStreams: argv.maxStreams, maxStreamsPerService: argv.maxStreamsPerService, maxBodyBytes: argv.maxBodyBytes, heartbeatMs: argv.heartbeatMs,
     metricsPublic: argv.metricsPublic, sinks: argv.sinks,
     natsCreds: argv.natsCreds, natsUser: argv.natsUser, natsPassword: argv.natsPassword, natsToken: argv.natsToken,
     natsTlsCa: argv.natsTlsCa, natsTlsCert: argv.natsTlsCert, natsTlsKey: argv.natsTlsKey, clusterSecret: argv.clusterSecret,

@@ -118,6 +118,7 @@ class FailoverSender implements Sender {
     const conn: Connection = openConnection(url, { ...this.opts, authIsFatal: !this.everConnected }, {
       onWelcome: (w) => this.welcomed(conn, url, w),
       onAck: (a) => {
+        this.attempt = 0; // the hub stores again: the next outage starts its backoff afresh
         this.inflight = Math.max(0, this.inflight - 1);
         this.ev.onAcked(this.spool.ack(a.seq), a);
         void this.pump();
@@ -138,7 +139,11 @@ class FailoverSender implements Sender {
     else this.ev.info(`connected to hub ${url} (hub id ${w.hub})`);
     this.state = 'connected';
     this.everConnected = true;
-    this.attempt = 0;
+    // A hub that welcomes and then closes with 1013 (busy) must meet a growing backoff: with
+    // batches waiting, the backoff resets on an ack, or when the welcome says the hub stored
+    // some it never got to ack (a busy hub stores what it decoded before closing).
+    const oldest = this.spool.entries[0];
+    if (!oldest || acked >= oldest.seq) this.attempt = 0;
     if (acked > 0) this.ev.onAcked(this.spool.ack(acked, true), undefined);
     this.lastSent = acked;
     void this.pump();

@@ -77,7 +77,24 @@ export function watchAborted(res: HttpResponse): Aborted {
  * Reads the whole body into one Buffer, refusing (413) as soon as it exceeds `limitBytes`.
  * Must be called synchronously in the handler (before any await), after `watchAborted`.
  */
-export function readBody(res: HttpResponse, limitBytes: number, declaredLength: number | undefined, aborted: Aborted): Promise<Buffer> {
+/** Called with the bytes of a body read so far; false refuses the body (HUB_ERR_BUSY). */
+export type BodyAdmission = (bytesSoFar: number) => boolean;
+
+/**
+ * readBody with a BodyAdmission asked first for the declared length (an honest client learns at
+ * once), then for the bytes as they arrive; a 413 for an oversize declared length comes first.
+ */
+export function readAdmittedBody(res: HttpResponse, limitBytes: number, declaredLength: number | undefined, aborted: Aborted, admit: BodyAdmission): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength <= limitBytes && !admit(declaredLength)) return Promise.reject(busyError());
+  return readBody(res, limitBytes, declaredLength, aborted, admit);
+}
+
+/** The 503 for a body refused by its BodyAdmission. */
+export function busyError(): HubError {
+  return new HubError('HUB_ERR_BUSY', 'the hub is holding as many ingest bytes as it may (--max-queued-bytes); retry after the Retry-After delay');
+}
+
+export function readBody(res: HttpResponse, limitBytes: number, declaredLength: number | undefined, aborted: Aborted, admit?: BodyAdmission): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (declaredLength !== undefined && declaredLength > limitBytes) {
       reject(new HubError('HUB_ERR_TOO_LARGE', `request body of ${declaredLength} bytes is over the ${limitBytes}-byte limit; send smaller batches`));
@@ -96,6 +113,11 @@ export function readBody(res: HttpResponse, limitBytes: number, declaredLength: 
       if (size > limitBytes) {
         settled = true;
         reject(new HubError('HUB_ERR_TOO_LARGE', `request body is over the ${limitBytes}-byte limit; send smaller batches`));
+        return;
+      }
+      if (admit && !admit(size)) {
+        settled = true;
+        reject(busyError());
         return;
       }
       // uWS reuses the chunk's memory after this callback returns: copy it.

@@ -29,10 +29,14 @@ export function sendJson(res: HttpResponse, aborted: Aborted, status: number, bo
   send(res, aborted, status, 'application/json', JSON.stringify(body), headers);
 }
 
+/** Seconds a client is told to wait after HUB_ERR_BUSY: about how long stored batches take to free room. */
+export const BUSY_RETRY_AFTER_S = 1;
+
 export function sendError(res: HttpResponse, aborted: Aborted, err: unknown): void {
   const e = toHubError(err);
   const headers: Record<string, string> = {};
   if (e.status === 401) headers['www-authenticate'] = 'Bearer realm="logwire"';
+  if (e.code === 'HUB_ERR_BUSY') headers['retry-after'] = String(BUSY_RETRY_AFTER_S);
   sendJson(res, aborted, e.status || 500, e.toJSON(), headers);
 }
 

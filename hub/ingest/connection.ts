@@ -44,4 +44,5 @@ export const ProtocolError = {
   notBinary: 'text_frame',
   tooBig: 'batch_too_big',
   storeUnavailable: 'store_unavailable',
+  hubBusy: 'hub_busy',
 } as const;

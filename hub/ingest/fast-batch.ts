@@ -13,6 +13,7 @@ import { RejectReason, validateRecord, type ValidationContext } from '../protoco
 import { visitRecords, type PlainRecord, type ScannedBatch } from '../protocol/batch-scan.js';
 import { epochToMs, inTimeWindow } from '../protocol/time.js';
 import type { AppendBuilder } from '../store/append-builder.js';
+import { STREAM_LIMIT_REASON } from '../store/stream-limits.js';
 import type { BatchOrigin } from '../store/types.js';
 import type { LabelCache } from './label-cache.js';
 import { MAX_REJECTIONS_LISTED, outcomeOf, type StoreOutcome } from './store-batch.js';
@@ -63,14 +64,14 @@ class BatchBuilder {
       if (ms === undefined || !inTimeWindow(ms, nowMs)) return this.reject(index, RejectReason.invalidTimestamp);
       ts = ms;
     }
-    this.builder.addRaw(stream, ts, r.truncated, this.bytes, r.msgStart, r.msgEnd, r.fieldsStart, r.fieldsEnd);
+    if (!this.builder.addRaw(stream, ts, r.truncated, this.bytes, r.msgStart, r.msgEnd, r.fieldsStart, r.fieldsEnd)) this.reject(index, STREAM_LIMIT_REASON);
   }
 
   other(start: number, end: number, index: number): void {
     const d = decode(this.bytes.subarray(start, end));
     const v = d.ok ? validateRecord(d.value, this.vctx) : ({ ok: false, reason: RejectReason.notAMap } as const);
-    if (v.ok) this.builder.addRecord(v.record);
-    else this.reject(index, v.reason);
+    if (!v.ok) this.reject(index, v.reason);
+    else if (!this.builder.addRecord(v.record)) this.reject(index, STREAM_LIMIT_REASON);
   }
 
   private reject(index: number, reason: string): void {

@@ -7,12 +7,14 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { HubContext } from '../context.js';
 import { authenticate } from '../auth/authenticate.js';
 import { HubError } from '../errors.js';
-import { readBody, readRequest, watchAborted } from '../http/request.js';
+import { readAdmittedBody, readRequest, watchAborted } from '../http/request.js';
 import { sendError, sendJson } from '../http/respond.js';
 import { decode } from '../protocol/codec.js';
 import { storeBatch } from './store-batch.js';
+import { STREAM_LIMIT_HINT, STREAM_LIMIT_REASON } from '../store/stream-limits.js';
 import { applyPostAliases } from '../receivers/mapping.js';
 import type { InflightBudget } from './budget.js';
+import type { QueuedBudget } from './queued-budget.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -73,7 +75,7 @@ export function parseBody(contentType: string, body: Buffer): unknown[] {
   return asRecordList(value, 'the JSON body');
 }
 
-export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget): void {
+export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget, queued: QueuedBudget): void {
   app.post('/logs', (res, req) => {
     const aborted = watchAborted(res);
     const info = readRequest(req);
@@ -85,12 +87,14 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, bud
       sendError(res, aborted, err);
       return;
     }
-    const bodyPromise = readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted);
+    // While it is read, the body counts against --max-queued-bytes like a waiting frame: 503 past it.
+    const room = queued.bodyAdmission();
+    const bodyPromise = readAdmittedBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted, room.admit);
     bodyPromise.catch(() => undefined); // observed below; never an unhandled rejection
     void (async () => {
       let held = 0;
       try {
-        const body = await bodyPromise;
+        const body = await bodyPromise.finally(room.release);
         // Counted in the ingest budget while it is stored, so WebSocket frames wait meanwhile.
         budget.take((held = body.length));
         ctx.metrics.ingestBytes.inc({ path: 'http' }, body.length);
@@ -98,8 +102,9 @@ export function registerHttpIngestRoutes(app: TemplatedApp, ctx: HubContext, bud
         const outcome = await storeBatch(ctx, 'http', principal, records);
         if (outcome.stored === 0 && outcome.rejected.length > 0) {
           const first = outcome.rejected[0];
+          const hint = first.reason === STREAM_LIMIT_REASON ? `; ${STREAM_LIMIT_HINT}` : '';
           sendJson(res, aborted, 400, {
-            error: `no record was saved: record ${first.index} was rejected (${first.reason})${outcome.rejectedCount > 1 ? ` and ${outcome.rejectedCount - 1} more` : ''}`,
+            error: `no record was saved: record ${first.index} was rejected (${first.reason})${outcome.rejectedCount > 1 ? ` and ${outcome.rejectedCount - 1} more` : ''}${hint}`,
             code: 'HUB_ERR_BAD_BODY',
             rejected: outcome.rejected,
             rejected_count: outcome.rejectedCount,

@@ -17,6 +17,7 @@ import { scanBatch } from '../protocol/batch-scan.js';
 import type { BatchOrigin } from '../store/types.js';
 import { MAX_SEQ_JUMP, ackedFor, dedupeKey } from './dedupe.js';
 import type { InflightBudget } from './budget.js';
+import type { QueuedBudget } from './queued-budget.js';
 
 type Socket = WebSocket<IngestConnection>;
 
@@ -36,7 +37,7 @@ function releaser(budget: InflightBudget, size: number): () => void {
   return () => budget.release(size);
 }
 
-export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget): void {
+export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget: InflightBudget, queued: QueuedBudget): void {
   const { config, metrics, log } = ctx;
   const sockets = new Set<Socket>();
   /** Label bytes → stream, shared by every connection (fast-batch.ts). */
@@ -170,6 +171,7 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
           if (!budget.fits(next.byteLength)) return;
           conn.queue.shift();
           conn.queuedBytes -= next.byteLength;
+          queued.release(next.byteLength);
           if (conn.queue.length === 0) waiting.delete(ws);
           processFrame(ws, conn, next);
           progressed = true;
@@ -207,6 +209,11 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
       if (conn.queue.length >= config.maxInflight + 1 || conn.queuedBytes + message.byteLength > connectionCapBytes) {
         return fail(ws, ProtocolError.inflightExceeded, `more than max_inflight=${config.maxInflight} batches (${connectionCapBytes} bytes) sent and not yet acked; wait for acks`, CloseCode.policy);
       }
+      if (!queued.tryTake(message.byteLength)) {
+        // Every connection together holds --max-queued-bytes undecoded: the hub's memory bound.
+        // Nothing of this frame was acked, so the shipper resends it after a backoff.
+        return fail(ws, ProtocolError.hubBusy, `the hub holds ${queued.limitBytes} bytes of batches waiting to be stored (--max-queued-bytes); reconnect after a backoff and resend what was not acked`, CloseCode.tryAgainLater);
+      }
       // Over the global budget: keep the raw bytes (a copy), decode when acks free room.
       conn.queue.push(Buffer.from(new Uint8Array(message)));
       conn.queuedBytes += message.byteLength;
@@ -215,7 +222,9 @@ export function registerIngestRoutes(app: TemplatedApp, ctx: HubContext, budget:
     close: (ws) => {
       const conn = ws.getUserData();
       conn.closed = true;
+      queued.release(conn.queuedBytes);
       conn.queue.length = 0;
+      conn.queuedBytes = 0;
       waiting.delete(ws);
       sockets.delete(ws);
       metrics.ingestConnections.dec();

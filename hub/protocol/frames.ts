@@ -73,4 +73,5 @@ export const CloseCode = {
   policy: 1008, // protocol violation, bad regex, auth lost, stuck client
   tooBig: 1009, // frame larger than max_batch_bytes
   internal: 1011,
+  tryAgainLater: 1013, // the hub is at its memory bound for ingest (--max-queued-bytes); resend after a backoff
 } as const;

@@ -55,6 +55,23 @@ function add(out: Buckets, t: number, sev: Severity, n: number): void {
   c[sev] = (c[sev] ?? 0) + n;
 }
 
+/**
+ * Above this many records in the range, a default step is at least a minute: sub-minute buckets
+ * are counted from the records themselves (a scan), whole minutes from the index.
+ */
+const SCAN_MAX_RECORDS = 100_000;
+
+/** The default step, raised to a minute when a finer one would scan more than SCAN_MAX_RECORDS. */
+function coarseEnough(store: Store, f: RecordFilter, fromMs: number, toMs: number, stepMs: number): number {
+  // The store's total bounds the range's count and costs nothing: most stores skip the pass below.
+  if (stepMs >= MINUTE_MS || !indexable(f, MINUTE_MS) || store.stats().total <= SCAN_MAX_RECORDS) return stepMs;
+  let n = 0;
+  for (const c of store.volume(f, { loMinute: Math.floor(fromMs / MINUTE_MS), hiMinute: Math.floor(toMs / MINUTE_MS), stepMs: MINUTE_MS }).values()) {
+    for (const s of SEVERITIES) n += c[s] ?? 0;
+  }
+  return n > SCAN_MAX_RECORDS ? MINUTE_MS : stepMs;
+}
+
 /** Counts matching records with event time in [from, to] into buckets, reading records. */
 async function countRecords(store: Store, f: RecordFilter, from: number | undefined, to: number | undefined, stepMs: number, out: Buckets, stop: () => boolean): Promise<void> {
   const it = store.query({ ...f, from, to }, { order: 'asc', by: 'receive', ticks: true });
@@ -107,7 +124,7 @@ async function getVolume(call: QueryCall): Promise<void> {
     call.json(200, { step: formatStep(stepMs ?? MINUTE_MS), buckets: [] });
     return;
   }
-  stepMs ??= defaultStep(fromMs, toMs);
+  stepMs ??= coarseEnough(store, filter, fromMs, toMs, defaultStep(fromMs, toMs));
   const first = Math.floor(fromMs / stepMs) * stepMs;
   const last = Math.floor(toMs / stepMs) * stepMs;
   const n = (last - first) / stepMs + 1;

@@ -1,7 +1,7 @@
 /**
  * One HTTP route of a protocol receiver (Loki, OTLP, Elasticsearch): copy the request
  * synchronously, read the body within --max-body-bytes (413 past it, before and after
- * decompression), authenticate with an ingest token (Bearer, Token or Basic), undo
+ * decompression) and --max-queued-bytes (503 past it), authenticate with an ingest token (Bearer, Token or Basic), undo
  * `Content-Encoding: gzip|deflate`, then let the protocol answer. Errors are rendered by the
  * protocol, in the shape its clients understand.
  */
@@ -12,8 +12,8 @@ import type { HubContext } from '../context.js';
 import type { Principal } from '../auth/tokens.js';
 import { authenticate } from '../auth/authenticate.js';
 import { HubError, toHubError } from '../errors.js';
-import { readBody, readRequest, watchAborted, type RequestInfo } from '../http/request.js';
-import { send } from '../http/respond.js';
+import { readAdmittedBody, readRequest, watchAborted, type RequestInfo } from '../http/request.js';
+import { BUSY_RETRY_AFTER_S } from '../http/respond.js';
 import { countRefusedRequest, type ReceiverProtocol } from './receive.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -91,12 +91,14 @@ export function registerReceiverRoute(app: TemplatedApp, ctx: HubContext, route:
     const encoding = req.getHeader('content-encoding').toLowerCase();
     const head = info.method.toUpperCase() === 'HEAD';
     const wantsBody = route.body !== false && !head && info.method.toUpperCase() !== 'GET';
-    const bodyPromise = wantsBody ? readBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted) : Promise.resolve(Buffer.alloc(0));
+    // A body counts against --max-queued-bytes while it is read, as POST /logs does (503 past it).
+    const room = ctx.ingestQueue.bodyAdmission();
+    const bodyPromise = wantsBody ? readAdmittedBody(res, ctx.config.maxBodyBytes, info.contentLength, aborted, room.admit) : Promise.resolve(Buffer.alloc(0));
     bodyPromise.catch(() => undefined);
     void (async () => {
       try {
         const principal = route.auth === false ? undefined : authenticate(ctx.tokens, info.authorization, null, 'ingest');
-        const raw = await bodyPromise;
+        const raw = await bodyPromise.finally(room.release);
         if (raw.length > 0) ctx.metrics.ingestBytes.inc({ path: route.protocol }, raw.length);
         const body = wantsBody ? await decodeContent(raw, encoding, ctx.config.maxBodyBytes) : raw;
         const answer = await route.handle({ info, encoding, body, principal });
@@ -110,6 +112,7 @@ export function registerReceiverRoute(app: TemplatedApp, ctx: HubContext, route:
         countRefusedRequest(ctx, route.protocol, refusalReason(e));
         const answer = route.error(e, info);
         if (e.status === 401) answer.headers = { 'www-authenticate': 'Basic realm="logwire"', ...answer.headers };
+        if (e.code === 'HUB_ERR_BUSY') answer.headers = { 'retry-after': String(BUSY_RETRY_AFTER_S), ...answer.headers };
         write(res, aborted, answer, route.headers, head);
       }
     })();

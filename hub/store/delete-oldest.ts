@@ -4,11 +4,13 @@
  * order) until the chunk bytes removed reach the amount asked for. Event times play no part, so a
  * record dated far ahead cannot pull newer records with it. Each step is one small transaction
  * through the group-commit writer and removes chunks with their meta, event-time index entries
- * and stream counters (dropWholeChunk), then the group's own entries.
+ * and stream counters (dropWholeChunk), then the group's own entries; a stream left without
+ * records is dropped (drop-streams.ts).
  */
 import { decodeMeta } from './chunk.js';
 import type { DeleteOutcome, Reindexed } from './delete.js';
 import { dropEmptyGroups, dropWholeChunk, turn, undoReindexed } from './delete.js';
+import { emptiedStreams, forgetEmpty } from './drop-streams.js';
 import { decodeGroupValue } from './group.js';
 import { chunkKey, parseGroupKey } from './keys.js';
 import type { Op, StoreState } from './state.js';
@@ -22,7 +24,7 @@ export interface OldestOutcome extends DeleteOutcome {
   bytes: number;
 }
 
-type OldestStep = OldestOutcome & { next: Buffer | undefined };
+type OldestStep = OldestOutcome & { next: Buffer | undefined; emptied: Stream[] };
 
 /** Deletes the oldest-received groups until at least `bytes` chunk bytes are gone (or none are left). */
 export async function deleteOldestReceived(state: StoreState, writer: GroupWriter, bytes: number): Promise<OldestOutcome> {
@@ -35,6 +37,7 @@ export async function deleteOldestReceived(state: StoreState, writer: GroupWrite
     out.deleted += r.deleted;
     out.skippedCorrupt += r.skippedCorrupt;
     out.bytes += r.bytes;
+    forgetEmpty(state, r.emptied);
     if (r.next === undefined) break;
     start = r.next;
     await turn();
@@ -50,7 +53,7 @@ function planOldestStep(state: StoreState, from: Buffer | undefined, want: numbe
   const ops: Op[] = [];
   const reindexed: Reindexed = [];
   const saved = new Map<Stream, Pick<Stream, 'n' | 'lastTs' | 'bytes'>>();
-  const result: OldestStep = { deleted: 0, skippedCorrupt: 0, bytes: 0, next: undefined };
+  const result: OldestStep = { deleted: 0, skippedCorrupt: 0, bytes: 0, next: undefined, emptied: [] };
   let chunks = 0;
   for (const { key, value } of groups.getRange(from ? { start: from } : {})) {
     if (result.bytes >= want) return plan(); // enough: next stays undefined
@@ -90,15 +93,20 @@ function planOldestStep(state: StoreState, from: Buffer | undefined, want: numbe
   return plan();
 
   function plan(): StepPlan<OldestStep> {
+    const touched: Stream[] = [];
     for (const s of saved.keys()) {
-      if (s.n > 0) continue;
+      if (s.n > 0) {
+        touched.push(s);
+        continue;
+      }
       s.n = 0;
       s.lastTs = -Infinity;
     }
+    result.emptied = emptiedStreams(state, saved.keys(), ops); // left out of `touched`: their entries go
     if (saved.size > 0) state.streams.version++;
     return {
       ops,
-      touched: [...saved.keys()],
+      touched,
       result,
       undo() {
         for (const [s, before] of saved) Object.assign(s, before);

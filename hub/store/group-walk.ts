@@ -17,7 +17,7 @@ import { chunkCandidates, groupMayContain } from './group-text.js';
 import { MAX_U48, chunkKey, groupKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
-import type { Stream } from './streams.js';
+import type { Candidates, Stream } from './streams.js';
 
 /** A chunk in the heap: `key` is a bound until `batch` is loaded, then the next lseq to emit. */
 interface Entry {
@@ -29,10 +29,8 @@ interface Entry {
 }
 
 /** Matching records of the candidate streams, group by group, in query order. */
-export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord | null> {
+export function* walkGroups(state: StoreState, cands: Candidates, b: Bounds, m: Matcher, desc: boolean): Generator<WireRecord | null> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
-  const want = new Map<number, Stream>();
-  for (const s of cands) want.set(s.sid, s);
   const start = desc ? groupKey(b.hiRts, MAX_U48) : groupKey(b.loRts, 0);
   for (const { key, value } of groups.getRange({ start, reverse: desc })) {
     const gk = parseGroupKey(key);
@@ -50,12 +48,12 @@ export function* walkGroups(state: StoreState, cands: Stream[], b: Bounds, m: Ma
       const g = gtri.getBinaryFast(key);
       if (g && !groupMayContain(g, m.hashes)) continue;
       const c = ctri.getBinaryFast(key);
-      if (c) sids = chunkCandidates(c, m.hashes, (sid) => want.has(sid));
+      if (c) sids = chunkCandidates(c, m.hashes, (sid) => cands.get(sid) !== undefined);
     }
     sids ??= decodeGroupValue(value).streamIds;
     const heap: Entry[] = [];
     for (const sid of sids) {
-      const s = want.get(sid);
+      const s = cands.get(sid);
       if (!s) continue;
       const mv = cmeta.getBinaryFast(chunkKey(sid, first));
       if (!mv) continue;

@@ -138,8 +138,9 @@ export class Indexer {
         const undos: Array<() => void> = [];
         for (const g of groups) {
           const p = indexOps(this.state, g);
-          ops.push(...p.ops);
-          touched.push(...p.touched);
+          // Loops, not push(...): a group of many streams has more ops than a call's argument limit.
+          for (const op of p.ops) ops.push(op);
+          for (const t of p.touched) touched.push(t);
           undos.push(p.undo);
         }
         return { ops, touched, result: undefined, undo: () => undos.forEach((u) => u()) };

@@ -12,7 +12,7 @@ import type { Matcher } from './chunk-read.js';
 import { storedTs } from './stored-ts.js';
 import { LogView, logKey } from './log.js';
 import type { StoreState } from './state.js';
-import type { Stream } from './streams.js';
+import type { Candidates } from './streams.js';
 import { wireRecord } from './wire-record.js';
 import type { LogGroup } from './group.js';
 
@@ -20,9 +20,7 @@ import type { LogGroup } from './group.js';
 export type IndexedRange = (lo: number, hi: number) => Iterable<WireRecord | null>;
 
 /** Matching records of the given tail groups, within bounds, in lseq order (asc or desc). */
-export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands: readonly Stream[], b: Bounds, m: Matcher, desc: boolean, indexedRange: IndexedRange): Generator<WireRecord | null> {
-  const want = new Map<number, Stream>();
-  for (const s of cands) want.set(s.sid, s);
+export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands: Candidates, b: Bounds, m: Matcher, desc: boolean, indexedRange: IndexedRange): Generator<WireRecord | null> {
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[desc ? groups.length - 1 - gi : gi];
     const lo = Math.max(b.lo, g.first);
@@ -38,7 +36,7 @@ export function* scanTail(state: StoreState, groups: readonly LogGroup[], cands:
     const { from, to, text } = m;
     for (let k = lo - g.first; k < hi - g.first; k++) {
       const i = desc ? hi - g.first - 1 - (k - (lo - g.first)) : k;
-      const s = want.get(view.sids[i]);
+      const s = cands.get(view.sids[i]);
       if (!s) continue;
       const ts = storedTs(view.ts[i]);
       if ((from !== undefined && ts < from) || (to !== undefined && ts > to)) continue;

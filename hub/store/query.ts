@@ -39,8 +39,8 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   const b = computeBounds(state, f, byEvent ? undefined : opts.after, desc);
   if (byEvent && opts.after !== undefined && (!isValidId(opts.after) || typeof opts.afterTs !== 'number')) throw new InvalidCursorError(opts.after);
   if (!(limit > 0) || b.lo >= b.hi || b.loRts > b.hiRts) return;
-  const cands = state.streams.candidates(f);
-  if (cands.length === 0) return;
+  const cands = state.streams.candidateSet(f);
+  if (cands.list.length === 0) return;
   const m = matcher(f);
   // Below `indexed` records are in chunks; above, in the log tail (log-tail.ts). Both taken now.
   const indexedLseq = state.indexed;
@@ -48,7 +48,7 @@ export function* runQuery(state: StoreState, f: RecordFilter, opts: QueryOptions
   const fromChunks = (lo: number, hi: number, order = desc): Iterable<WireRecord | null> => {
     const bb = { ...b, lo, hi };
     if (lo >= hi) return [];
-    return cands.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands, bb, m, order) : walkGroups(state, cands, bb, m, order);
+    return cands.list.length <= MERGE_MAX_STREAMS ? mergeStreams(state, cands.list, bb, m, order) : walkGroups(state, cands, bb, m, order);
   };
   const tailBounds = { ...b, lo: Math.max(b.lo, indexedLseq) };
   let src: Iterable<WireRecord | null>;

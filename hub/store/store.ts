@@ -62,8 +62,9 @@ import type { RecordFilter } from '../filter/filter.js';
 import { decodeMeta, parseChunk } from './chunk.js';
 import { Aggregates } from './counters.js';
 import { EVENT_INDEX_VERSION, buildEventIndex } from './event-index.js';
-import { deleteBefore } from './delete.js';
+import { deleteBefore } from './delete-before.js';
 import { deleteOldestReceived } from './delete-oldest.js';
+import { recoverStreams } from './drop-streams.js';
 import { decodeGroupValue, type LogGroup } from './group.js';
 import { Indexer } from './indexer.js';
 import { AppendBuilder } from './append-builder.js';
@@ -75,6 +76,7 @@ import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
+import { StreamAdmission, withoutRefused, type StreamLimits } from './stream-limits.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
 import { MinuteRuns, VolumeIndex } from './volume.js';
 import type { VolumeBuckets, VolumeRange } from './volume-query.js';
@@ -144,7 +146,10 @@ async function recover(dbs: StoreDbs): Promise<StoreState> {
   }
   if (typeof hub.id !== 'string' || typeof hub.tag !== 'string' || !isHubTag(hub.tag)) throw new StoreCorruptError('meta "hub" entry');
   const streams = new StreamTable();
-  for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value);
+  const unkept: number[] = [];
+  for (const { key, value } of dbs.streams.getRange({})) streams.load(key, value, unkept);
+  const dropped = recoverStreams({ dbs, streams }, unkept);
+  if (dropped.length > 0) await dbs.root.batch(() => dropped.forEach((op) => (op.value === undefined ? op.db.remove(op.key) : op.db.put(op.key, op.value))));
   const shippers = new Map<string, number>();
   for (const { key, value } of dbs.shippers.getRange({})) if (typeof value === 'number') shippers.set(key, value);
   const indexed = Number(dbs.meta.get('indexed') ?? nextLseq);
@@ -207,6 +212,11 @@ function newestId(state: StoreState): string | undefined {
   return undefined;
 }
 
+/** An append's result with the records a stream limit refused (its records stay built on first use). */
+function withRefused(r: Extract<AppendResult, { duplicate: false }>, refused: number[]): AppendResult {
+  return { duplicate: false, count: r.count, refused, get records() { return r.records; } };
+}
+
 class LmdbStore implements Store {
   readonly hubId: string;
   private readonly writer: GroupWriter;
@@ -216,9 +226,13 @@ class LmdbStore implements Store {
   private closing?: Promise<void>;
 
   private readonly dir: string;
+  private readonly admission?: StreamAdmission;
+  private readonly limits?: StreamLimits;
 
   constructor(private readonly state: StoreState, options: StoreOptions) {
     this.hubId = state.hubId;
+    this.limits = options.limits;
+    if (options.limits) this.admission = new StreamAdmission(state.streams, options.limits);
     this.dir = options.dir;
     this.writer = new GroupWriter(state, () => this.indexer.kick());
     this.indexer = new Indexer(state, this.writer, { onError: (err) => options.onIndexError?.(err) });
@@ -243,11 +257,23 @@ class LmdbStore implements Store {
   }
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
-    return this.writer.append(records, origin);
+    // A batch stored before is a duplicate: the writer says so, and it must not create streams.
+    if (!this.admission || (origin && origin.seq <= this.ackedSeq(origin.shipper))) return this.writer.append(records, origin);
+    const refused = this.admission.admit(records);
+    const n = records.length;
+    const done = refused.length === 0
+      ? this.writer.append(records, origin)
+      : this.writer.append(withoutRefused(records, refused), origin).then((r) => (r.duplicate ? r : withRefused(r, refused)));
+    // The group is built (its streams exist) by the time the append settles.
+    return done.finally(() => this.admission!.settled(n));
+  }
+
+  streamCount(): number {
+    return this.state.streams.size;
   }
 
   appendBuilder(records: number, bytes: number): AppendBuilder {
-    return new AppendBuilder(this.state.streams, records, bytes);
+    return new AppendBuilder(this.state.streams, records, bytes, this.limits);
   }
 
   appendSegment(segment: Segment, origin?: BatchOrigin): Promise<AppendResult> {

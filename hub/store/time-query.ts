@@ -32,9 +32,10 @@ import { decodeGroupValue, groupLastOffset } from './group.js';
 import { Heap } from './heap.js';
 import { chunkKey, groupKey, parseGroupKey } from './keys.js';
 import type { StoreState } from './state.js';
-import type { Stream } from './streams.js';
+import type { Candidates, Stream } from './streams.js';
 import type { TimeEntry } from './time-index.js';
 import { parseTimeEntry, timeSeek } from './time-index.js';
+import { MINUTE_MS, minuteOf } from './volume.js';
 
 /** Beyond this many bitmap-named chunks, walk streams in time order instead. */
 const TEXT_CANDIDATES_MAX = 2048;
@@ -51,7 +52,7 @@ type Entry =
   | { kind: 2; key: number; lseq: number; batch: Batch; order: number[]; i: number };
 
 /** Matching records in event-time order (see header); `null` marks a chance to yield. */
-export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[], b: Bounds, m: Matcher, desc: boolean, cursor: TimeCursor | undefined, unindexed: Iterable<WireRecord | null>): Generator<WireRecord | null> {
+export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Candidates, b: Bounds, m: Matcher, desc: boolean, cursor: TimeCursor | undefined, unindexed: Iterable<WireRecord | null>): Generator<WireRecord | null> {
   // The cursor narrows the event-time range; the tie at exactly cursor.ts is settled by id below.
   const lo = Math.max(f.from ?? 0, !desc && cursor ? cursor.ts : 0);
   const hi = Math.min(f.to ?? Infinity, desc && cursor ? cursor.ts : Infinity);
@@ -62,9 +63,10 @@ export function* timeOrdered(state: StoreState, f: RecordFilter, cands: Stream[]
   if (named) {
     for (const e of named) heap.push({ kind: 1, key: desc ? Math.min(e.maxTs, hi) : Math.max(e.minTs, lo), s: state.streams.byId[e.sid]!, e });
   } else {
-    for (const s of cands) {
-      if (desc ? s.lastTs < lo : false) continue;
-      heap.push({ kind: 0, key: desc ? Math.min(s.lastTs, hi) : lo, s });
+    const ranged = lo > 0 || hi < Infinity;
+    for (const s of cands.list) {
+      const key = streamBound(state, s, lo, hi, desc, ranged);
+      if (key !== undefined) heap.push({ kind: 0, key, s });
     }
   }
   const tailBatch = yield* recordsBatch(unindexed, lo, hi);
@@ -124,6 +126,21 @@ function firstAsc(a: Entry, b: Entry): boolean {
   if (a.key !== b.key) return a.key < b.key;
   if (a.kind !== 2 || b.kind !== 2) return a.kind !== 2 && b.kind === 2;
   return a.lseq < b.lseq;
+}
+
+/**
+ * Where a stream enters the heap: a bound on the first event time it can give in [lo, hi], or
+ * undefined when it has none there. Without a range: its newest time (desc) or its oldest live
+ * minute (asc). With one (from/to, or a cursor): the newest/oldest live minute inside it, from
+ * the volume index, so streams with nothing in the range are never opened and the rest are
+ * opened in the order they can matter — over many streams, a page reads a few of them.
+ */
+function streamBound(state: StoreState, s: Stream, lo: number, hi: number, desc: boolean, ranged: boolean): number | undefined {
+  if (!ranged) return desc ? s.lastTs : (state.volume.oldestMinute(s.sid) ?? 0) * MINUTE_MS;
+  if (desc && s.lastTs < lo) return undefined;
+  const m = state.volume.minuteIn(s.sid, minuteOf(lo), minuteOf(Math.min(hi, Number.MAX_SAFE_INTEGER)), desc);
+  if (m === undefined) return undefined;
+  return desc ? Math.min(hi, s.lastTs, (m + 1) * MINUTE_MS - 1) : Math.max(lo, m * MINUTE_MS);
 }
 
 /** A stream's time-index entries from where records in [lo, hi] can start, in query order. */
@@ -197,10 +214,8 @@ function* recordsBatch(records: Iterable<WireRecord | null>, lo: number, hi: num
  * The chunks of `cands` that the group and chunk trigram bitmaps admit for the needle, with their
  * event-time ranges; undefined when there are more than TEXT_CANDIDATES_MAX (walk streams then).
  */
-function* textChunks(state: StoreState, cands: Stream[], b: Bounds, m: Matcher): Generator<null, TimeEntry[] | undefined> {
+function* textChunks(state: StoreState, cands: Candidates, b: Bounds, m: Matcher): Generator<null, TimeEntry[] | undefined> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
-  const want = new Set<number>();
-  for (const s of cands) want.add(s.sid);
   const out: TimeEntry[] = [];
   for (const { key, value } of groups.getRange({ start: groupKey(b.loRts, 0) })) {
     const gk = parseGroupKey(key);
@@ -212,10 +227,10 @@ function* textChunks(state: StoreState, cands: Stream[], b: Bounds, m: Matcher):
     const g = gtri.getBinaryFast(key);
     if (g && !groupMayContain(g, m.hashes!)) continue;
     const c = ctri.getBinaryFast(key);
-    if (c) sids = chunkCandidates(c, m.hashes!, (sid) => want.has(sid));
+    if (c) sids = chunkCandidates(c, m.hashes!, (sid) => cands.get(sid) !== undefined);
     sids ??= decodeGroupValue(value).streamIds;
     for (const sid of sids) {
-      if (!want.has(sid)) continue;
+      if (!cands.get(sid)) continue;
       const mv = cmeta.getBinaryFast(chunkKey(sid, gk.firstLseq));
       if (!mv) continue;
       const meta = decodeMeta(mv);

@@ -17,6 +17,8 @@ export interface StoreOptions {
   onIndexError?: (err: unknown) => void;
   /** false: never index, every record stays in the log (tests of the log-tail read path). Default true. */
   index?: boolean;
+  /** Stream limits (stream-limits.ts); none when undefined. */
+  limits?: { maxStreams: number; maxStreamsPerService: number };
 }
 
 /** Identifies a shipper batch for exactly-once storage (docs/protocol.md). */
@@ -33,8 +35,11 @@ export interface StoredRecords {
 }
 
 export type AppendResult =
-  /** Stored now. */
-  | ({ duplicate: false } & StoredRecords)
+  /**
+   * Stored now. `refused` lists the indices (ascending) of the records not stored because they
+   * would have created a stream past a limit (reason `stream_limit`, stream-limits.ts).
+   */
+  | ({ duplicate: false; refused?: number[] } & StoredRecords)
   /** This (shipper, seq) was stored before: nothing was written. */
   | { duplicate: true };
 
@@ -102,6 +107,8 @@ export interface Store {
   volume(filter: RecordFilter, range: { loMinute: number; hiMinute: number; stepMs: number }): Map<number, Partial<Record<Severity, number>>>;
   /** Oldest and newest event time (minute resolution) among streams the filter's labels pick. */
   volumeExtent(filter: RecordFilter): { fromMs: number; toMs: number } | undefined;
+  /** Streams holding records (or admitted for an append in flight). */
+  streamCount(): number;
   /** Aggregate counters, O(1): maintained on write. */
   stats(): StoreStats;
   /** Hosts and their files; with `services`, counted over those services' records only. */

@@ -35,12 +35,15 @@ function volKey(sid: number, minute: number): Buffer {
 
 type Counts = Map<number, Map<number, number>>;
 
+/** Adds `delta` to one (stream, minute) count; a stream's map goes when its last minute does. */
 function bump(counts: Counts, sid: number, minute: number, delta: number): number {
   let m = counts.get(sid);
   if (!m) counts.set(sid, (m = new Map()));
   const n = Math.max(0, (m.get(minute) ?? 0) + delta);
-  if (n === 0) m.delete(minute);
-  else m.set(minute, n);
+  if (n === 0) {
+    m.delete(minute);
+    if (m.size === 0) counts.delete(sid);
+  } else m.set(minute, n);
   return n;
 }
 
@@ -93,9 +96,58 @@ export class VolumeIndex {
     bump(this.stored, k.readUInt32BE(0), k.readUInt32BE(4), n);
   }
 
+  /** Oldest live minute per stream, where known; dropped when that minute may have emptied. */
+  private readonly oldest = new Map<number, number>();
+
   /** Adds `sign` × the runs (sid, minute, n triples) to the live counts. */
   countLive(runs: readonly number[], sign: 1 | -1): void {
-    for (let i = 0; i < runs.length; i += 3) bump(this.live, runs[i], runs[i + 1], sign * runs[i + 2]);
+    for (let i = 0; i < runs.length; i += 3) {
+      const sid = runs[i];
+      const minute = runs[i + 1];
+      bump(this.live, sid, minute, sign * runs[i + 2]);
+      const o = this.oldest.get(sid);
+      if (o === undefined) continue;
+      if (sign > 0 && minute < o) this.oldest.set(sid, minute);
+      else if (sign < 0 && minute === o) this.oldest.delete(sid);
+    }
+  }
+
+  /**
+   * The oldest minute holding a live record of the stream (undefined when none): a lower bound on
+   * its event times that deletion and oldest-first queries use to skip streams. Cached; a cache
+   * miss costs one pass over the stream's minutes.
+   */
+  oldestMinute(sid: number): number | undefined {
+    const cached = this.oldest.get(sid);
+    if (cached !== undefined) return cached;
+    const m = this.live.get(sid);
+    if (!m) return undefined;
+    let lo = Infinity;
+    for (const k of m.keys()) if (k < lo) lo = k;
+    this.oldest.set(sid, lo);
+    return lo;
+  }
+
+  /**
+   * The newest (`newest`) or oldest minute in loMinute..hiMinute holding a live record of the
+   * stream; undefined when none does. A pass over the stream's minutes.
+   */
+  minuteIn(sid: number, loMinute: number, hiMinute: number, newest: boolean): number | undefined {
+    const m = this.live.get(sid);
+    if (!m) return undefined;
+    let best: number | undefined;
+    for (const k of m.keys()) {
+      if (k < loMinute || k > hiMinute) continue;
+      if (best === undefined || (newest ? k > best : k < best)) best = k;
+    }
+    return best;
+  }
+
+  /** Forgets a dropped stream (drop-streams.ts): its counts are all zero by then. */
+  forget(sid: number): void {
+    this.live.delete(sid);
+    this.stored.delete(sid); // a pending rewrite of its keys (`dirty`) stays: it removes them
+    this.oldest.delete(sid);
   }
 
   /** Adds `sign` × the runs to the stored counts and pushes the ops persisting them. */

@@ -199,7 +199,8 @@ export class GroupWriter {
       }
     }
     const ops: Op[] = [...built.ops];
-    for (const p of plans) if (p.plan) ops.push(...p.plan.ops);
+    // A loop, not push(...): a step over many streams can pass the argument-count limit.
+    for (const p of plans) if (p.plan) for (const op of p.plan.ops) ops.push(op);
     for (const s of touched) ops.push({ db: dbs.streams, key: s.sid, value: StreamTable.encode(s) });
     if (ops.length === 0) {
       for (const p of plans) (p.error ? p.step.reject(p.error) : p.step.resolve(p.plan!.result));
