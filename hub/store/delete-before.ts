@@ -11,6 +11,7 @@
  * empty is dropped (drop-streams.ts). A chunk that does not decode is left in place (counted in
  * `skippedCorrupt`) rather than failing the whole deletion.
  */
+import { performance } from 'node:perf_hooks';
 import type { ValidRecord } from '../protocol/record.js';
 import { decodeChunk, decodeMeta, encodeChunk, type ChunkMeta } from './chunk.js';
 import type { IndexedChunk } from './event-index.js';
@@ -28,6 +29,8 @@ import type { GroupWriter, StepPlan } from './writer.js';
 const STEP_MAX_STREAMS = 1024;
 const STEP_MAX_CHUNKS = 2048;
 const STEP_MAX_REWRITTEN_RECORDS = 20_000;
+/** Planning a step reads and decodes chunks on the event loop: it stops after this long. */
+export const STEP_MAX_MS = 4;
 
 /** Where the next step starts: stream `i` of the list, at `tmin` key `from` (its start when undefined). */
 interface Position {
@@ -73,11 +76,13 @@ interface StepWork {
   result: Step;
   chunks: number;
   rewritten: number;
+  /** performance.now() when the step's planning began. */
+  started: number;
 }
 
 function planStep(state: StoreState, todo: Stream[], pos: Position, tsMs: number): StepPlan<Step> {
   state.dbs.root.resetReadTxn(); // see every commit made before this step
-  const w: StepWork = { ops: [], reindexed: [], saved: new Map(), result: { deleted: 0, skippedCorrupt: 0, emptied: [], next: { i: todo.length } }, chunks: 0, rewritten: 0 };
+  const w: StepWork = { ops: [], reindexed: [], saved: new Map(), result: { deleted: 0, skippedCorrupt: 0, emptied: [], next: { i: todo.length } }, chunks: 0, rewritten: 0, started: performance.now() };
   const end = Math.min(todo.length, pos.i + STEP_MAX_STREAMS);
   let i = pos.i;
   for (let from = pos.from; i < end; i++, from = undefined) {
@@ -116,7 +121,7 @@ function deleteInStream(state: StoreState, s: Stream, from: Buffer | undefined, 
   if (s.n <= 0) return undefined;
   const range = state.dbs.tmin.getRange({ start: from ?? timeSeek(s.sid, 0, false), end: timeSeek(s.sid, tsMs, false) });
   for (const { key, value } of range) {
-    if (w.chunks >= STEP_MAX_CHUNKS || w.rewritten >= STEP_MAX_REWRITTEN_RECORDS) return Buffer.from(key);
+    if (w.chunks >= STEP_MAX_CHUNKS || w.rewritten >= STEP_MAX_REWRITTEN_RECORDS || (w.chunks > 0 && performance.now() - w.started > STEP_MAX_MS)) return Buffer.from(key);
     const e = parseTimeEntry(key, value, false);
     if (!e || e.sid !== s.sid) break;
     w.chunks++;

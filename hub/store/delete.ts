@@ -4,6 +4,7 @@
  * counts after a failed commit, and finally dropping groups whose chunks are all gone, from the
  * oldest end. Each runs in small steps through the group-commit writer.
  */
+import { performance } from 'node:perf_hooks';
 import { parseChunk, type ChunkMeta } from './chunk.js';
 import type { IndexedChunk } from './event-index.js';
 import { revertChunk, unindexChunk } from './event-index.js';
@@ -15,6 +16,7 @@ import type { Stream } from './streams.js';
 import type { GroupWriter, StepPlan } from './writer.js';
 
 const GC_MAX_GROUPS = 1024;
+const GC_MAX_MS = 4;
 
 /** What a deletion did. */
 export interface DeleteOutcome {
@@ -80,6 +82,7 @@ function planGroupGc(state: StoreState): StepPlan<boolean> {
   const { groups, gtri, ctri, cmeta } = state.dbs;
   const ops: Op[] = [];
   let seen = 0;
+  const started = performance.now();
   for (const { key, value } of groups.getRange({})) {
     const gk = parseGroupKey(key);
     if (!gk) break;
@@ -91,7 +94,8 @@ function planGroupGc(state: StoreState): StepPlan<boolean> {
     }
     if (live) return { ops, result: false };
     ops.push({ db: groups, key }, { db: gtri, key }, { db: ctri, key });
-    if (++seen >= GC_MAX_GROUPS) return { ops, result: true };
+    // Bounded in count and in time: every group costs a lookup per stream it held.
+    if (++seen >= GC_MAX_GROUPS || performance.now() - started > GC_MAX_MS) return { ops, result: true };
   }
   return { ops, result: false };
 }
