@@ -163,8 +163,9 @@ export function createHistoryView(deps: HistoryDeps): HistoryView {
 
   if (state.around) void loadAround();
   else {
-    void loadVolume();
+    // The page first: the hub answers in order, and the records are what a reader waits for.
     void loadPage();
+    void loadVolume();
   }
   return {
     root,
