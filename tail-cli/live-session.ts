@@ -133,7 +133,7 @@ export class LiveTailSession implements LiveTail {
   private onOpen(): void {
     const reconnected = this.everOpened;
     this.everOpened = true;
-    this.backoff.reset();
+    this.backoff.opened();
     this.opts.onOpen?.(reconnected);
     if (this.outage) {
       this.outage = false;
@@ -188,6 +188,7 @@ export class LiveTailSession implements LiveTail {
   private onClose(socket: WebSocket, code: number, reason: string): void {
     this.watchdog.stop();
     if (this.ws !== socket) return;
+    this.backoff.closed();
     this.paused = false;
     if (this.closing) return;
     if (this.fatal) return this.stop(this.fatal);

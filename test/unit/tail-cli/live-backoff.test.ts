@@ -11,3 +11,21 @@ describe('live-backoff', () => {
     expect(new ReconnectBackoff(200, 1000, () => 1).nextDelayMs()).toBe(240);
   });
 });
+
+describe('live-backoff - stable connections', () => {
+  it('live-backoff - only a connection that stayed open as long as the longest delay starts the backoff over', () => {
+    let now = 0;
+    const b = new ReconnectBackoff(200, 1000, () => 0.5, () => now);
+    expect([b.nextDelayMs(), b.nextDelayMs()]).toEqual([200, 400]);
+    // Accepted, then closed at once (a hub shutting down, or refusing this client again and again): keep growing.
+    b.opened();
+    now += 50;
+    b.closed();
+    expect(b.nextDelayMs()).toBe(800);
+    // A connection that lasted: the next outage starts from the initial delay.
+    b.opened();
+    now += 1000;
+    b.closed();
+    expect(b.nextDelayMs()).toBe(200);
+  });
+});
