@@ -36,6 +36,9 @@ const MIN_CHUNK = 256 * 1024;
  * every `pollIntervalMs`.
  */
 const SAFETY_POLL_MS = 2000;
+/** …plus this much per followed file (the cycle stats each one), up to SAFETY_POLL_MAX_MS: 1,000 idle files cost a full cycle every 12 s, not every 2 s. */
+const SAFETY_POLL_PER_FILE_MS = 10;
+const SAFETY_POLL_MAX_MS = 20_000;
 /** Globs are expanded again at least this often even without any event. */
 const GLOB_REFRESH_MS = 10_000;
 
@@ -340,7 +343,8 @@ class FileTailer implements Tailer {
         if (watched.added > 0) this.fullDue = this.woken = true;
       } else await this.changedCycle();
       if (this.closed || this.woken) continue;
-      const idleMs = targeted && this.draining.length === 0 ? Math.max(this.opts.pollIntervalMs, SAFETY_POLL_MS) : this.opts.pollIntervalMs;
+      const safetyMs = Math.min(SAFETY_POLL_MAX_MS, SAFETY_POLL_MS + this.active.size * SAFETY_POLL_PER_FILE_MS);
+      const idleMs = targeted && this.draining.length === 0 ? Math.max(this.opts.pollIntervalMs, safetyMs) : this.opts.pollIntervalMs;
       const timedOut = await new Promise<boolean>((res) => {
         const t = setTimeout(() => res(true), idleMs);
         this.wake = () => {
