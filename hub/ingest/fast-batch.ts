@@ -16,7 +16,7 @@ import type { AppendBuilder } from '../store/append-builder.js';
 import { STREAM_LIMIT_REASON } from '../store/stream-limits.js';
 import type { BatchOrigin } from '../store/types.js';
 import type { LabelCache } from './label-cache.js';
-import { MAX_REJECTIONS_LISTED, outcomeOf, type StoreOutcome } from './store-batch.js';
+import { MAX_REJECTIONS_LISTED, outcomeOf, storedBefore, type StoreOutcome } from './store-batch.js';
 
 /**
  * A plain record's fields are copied as bytes only when they cannot exceed the fields limit as
@@ -27,10 +27,8 @@ const FIELDS_MEASURE_PER_BYTE = 12;
 
 /** Stores the records of a scanned batch frame (protocol/batch-scan.ts `scanBatch`). */
 export function storeScannedBatch(ctx: HubContext, labels: LabelCache, principal: Principal, bytes: Uint8Array, scanned: ScannedBatch, origin: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
-  if (ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
-    ctx.metrics.ingestDuplicateBatches.inc();
-    return Promise.resolve({ stored: 0, rejected: [], rejectedCount: 0, duplicate: true });
-  }
+  const before = storedBefore(ctx, origin);
+  if (before) return before;
   const batch = new BatchBuilder(ctx, labels, principal, bytes, scanned.count, defaultHost);
   visitRecords(bytes, scanned, batch);
   return outcomeOf(ctx, 'ws', ctx.store.appendSegment(batch.builder.finish(), origin), batch.rejected, batch.rejectedCount);

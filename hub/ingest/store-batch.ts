@@ -25,16 +25,20 @@ export interface StoreOutcome {
 export const MAX_REJECTIONS_LISTED = 100;
 
 export function storeBatch(ctx: HubContext, path: 'ws' | 'http' | ReceiverProtocol, principal: Principal, records: unknown[], origin?: BatchOrigin, defaultHost?: string): Promise<StoreOutcome> {
-  if (origin && ctx.store.ackedSeq(origin.shipper) >= origin.seq) {
-    // A resend after reconnect: stored before, so ack again without validating or storing.
-    ctx.metrics.ingestDuplicateBatches.inc();
-    return Promise.resolve({ stored: 0, rejected: [], rejectedCount: 0, duplicate: true });
-  }
+  const before = storedBefore(ctx, origin);
+  if (before) return before;
   const { valid, validAt, rejected, rejectedCount } = validateAll(ctx, path, principal, records, defaultHost);
   // Not an async function on purpose: nothing here may keep `records` or `valid` alive while the
   // append waits for its commit (the store has encoded them; a deep pipeline of batches would
   // otherwise keep every decoded record on the heap until its ack).
   return outcomeOf(ctx, path, ctx.store.append(valid, origin), rejected, rejectedCount, validAt);
+}
+
+/** A resend after reconnect (stored before): acked again without validating or storing anything. */
+export function storedBefore(ctx: HubContext, origin: BatchOrigin | undefined): Promise<StoreOutcome> | undefined {
+  if (!origin || ctx.store.ackedSeq(origin.shipper) < origin.seq) return undefined;
+  ctx.metrics.ingestDuplicateBatches.inc();
+  return Promise.resolve({ stored: 0, rejected: [], rejectedCount: 0, duplicate: true });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * One append built record by record (ingest's fast path, hub/ingest/fast-batch.ts): records copied
- * from a frame's bytes or validated records, each under the stream of its labels. `finish` gives
- * the segment for `Store.appendSegment`.
+ * One append built record by record, each under the stream of its labels, within the stream
+ * limits: validated records (every append, group.ts `prepareAppend`) or records copied from a
+ * frame's bytes (ingest's fast path, hub/ingest/fast-batch.ts). `finish` gives the segment.
  */
 import type { ValidRecord } from '../protocol/record.js';
 import type { Severity } from '../protocol/severity.js';
@@ -22,8 +22,10 @@ export class AppendBuilder {
    * a stream limit (the record is then refused, `stream_limit`). Callers may keep it for later appends.
    */
   stream(service: string, severity: Severity, host: string | undefined, file: string | undefined): Stream | undefined {
-    const known = this.streams.lookup(service, severity, host, file);
-    if (known || (this.limits && !fits(this.streams, service, this.limits))) return known;
+    if (this.limits) {
+      const known = this.streams.lookup(service, severity, host, file);
+      if (known || !fits(this.streams, service, this.limits)) return known;
+    }
     return this.streams.getOrCreate(service, severity, host, file);
   }
 

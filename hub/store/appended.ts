@@ -24,7 +24,8 @@ export class AppendedRecords {
   readonly duplicate = false as const;
   private built?: WireRecord[];
 
-  constructor(private readonly group: LoggedValue | undefined, private readonly offset: number, readonly count: number) {}
+  /** `refused`: indices of the append's records a stream limit kept out (stream-limits.ts). */
+  constructor(private readonly group: LoggedValue | undefined, private readonly offset: number, readonly count: number, readonly refused?: number[]) {}
 
   /** The stored records with their ids and rts, in id order (built on first use). */
   get records(): WireRecord[] {

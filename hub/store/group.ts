@@ -13,20 +13,28 @@
 import type { ValidRecord } from '../protocol/record.js';
 import { idFromPrefix, idPrefix } from '../protocol/ids.js';
 import { AppendedRecords, type LoggedValue } from './appended.js';
-import { SegmentWriter, type Segment } from './segment-writer.js';
+import { AppendBuilder } from './append-builder.js';
+import type { Segment } from './segment-writer.js';
+import type { StreamLimits } from './stream-limits.js';
 import { joinLogValue, logKey } from './log.js';
 import type { Op, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import type { Stream, StreamTable } from './streams.js';
 import { MinuteRuns } from './volume.js';
 
-/** Looks up (or creates, in memory) each record's stream and encodes the append's segment. */
-export function prepareAppend(streams: StreamTable, records: readonly ValidRecord[]): Segment {
+/**
+ * Looks up (or creates, in memory) each record's stream and encodes the append's segment; a
+ * record whose new stream would pass a limit is left out and listed in `refused`.
+ */
+export function prepareAppend(streams: StreamTable, records: readonly ValidRecord[], limits?: StreamLimits): Segment {
   let chars = 0;
   for (const r of records) chars += r.message.length;
-  const w = new SegmentWriter(records.length, chars * 2);
-  for (const r of records) w.addRecord(r, streams.getOrCreate(r.service, r.severity, r.host, r.file).sid);
-  return w.finish();
+  const b = new AppendBuilder(streams, records.length, chars * 2, limits);
+  const refused: number[] = [];
+  for (let i = 0; i < records.length; i++) if (!b.addRecord(records[i])) refused.push(i);
+  const segment = b.finish();
+  if (refused.length > 0) segment.refused = refused;
+  return segment;
 }
 
 /** An append waiting for its group. */
@@ -95,7 +103,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
     const logged: LoggedValue = { value, first, rts, tag: state.tag, streams: state.streams };
     let offset = 0;
     for (const it of items) {
-      it.out = new AppendedRecords(logged, offset, it.prepared.n);
+      it.out = new AppendedRecords(logged, offset, it.prepared.n, it.prepared.refused);
       offset += it.prepared.n;
     }
     state.nextLseq = first + count;
@@ -105,7 +113,7 @@ function build(state: StoreState, items: PendingAppend[], undoers: Array<() => v
   }
   for (const it of items) {
     if (it.origin) ops.push({ db: state.dbs.shippers, key: it.origin.shipper, value: it.origin.seq });
-    it.out ??= AppendedRecords.none;
+    it.out ??= it.prepared.refused ? new AppendedRecords(undefined, 0, 0, it.prepared.refused) : AppendedRecords.none;
   }
   ops.push({ db: state.dbs.meta, key: 'clock', value: { lseq: state.nextLseq, rts: state.lastRts } });
   return {

@@ -16,6 +16,8 @@ export interface Segment {
   ts: Float64Array;
   /** Message bytes (or characters) in all, for the group size limit. */
   chars: number;
+  /** Indices (ascending) of the append's records not in it: a stream limit refused them. */
+  refused?: number[];
 }
 
 export class SegmentWriter {

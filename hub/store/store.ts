@@ -76,7 +76,7 @@ import { runQuery } from './query.js';
 import type { StoreDbs, StoreState } from './state.js';
 import { StoreCorruptError } from './store-error.js';
 import { StreamTable } from './streams.js';
-import { StreamAdmission, withoutRefused, type StreamLimits } from './stream-limits.js';
+import type { StreamLimits } from './stream-limits.js';
 import type { AppendResult, BatchOrigin, HostSummary, QueryOptions, Store, StoreOptions, StoreStats } from './types.js';
 import { MinuteRuns, VolumeIndex } from './volume.js';
 import type { VolumeBuckets, VolumeRange } from './volume-query.js';
@@ -212,11 +212,6 @@ function newestId(state: StoreState): string | undefined {
   return undefined;
 }
 
-/** An append's result with the records a stream limit refused (its records stay built on first use). */
-function withRefused(r: Extract<AppendResult, { duplicate: false }>, refused: number[]): AppendResult {
-  return { duplicate: false, count: r.count, refused, get records() { return r.records; } };
-}
-
 class LmdbStore implements Store {
   readonly hubId: string;
   private readonly writer: GroupWriter;
@@ -226,15 +221,13 @@ class LmdbStore implements Store {
   private closing?: Promise<void>;
 
   private readonly dir: string;
-  private readonly admission?: StreamAdmission;
   private readonly limits?: StreamLimits;
 
   constructor(private readonly state: StoreState, options: StoreOptions) {
     this.hubId = state.hubId;
     this.limits = options.limits;
-    if (options.limits) this.admission = new StreamAdmission(state.streams, options.limits);
     this.dir = options.dir;
-    this.writer = new GroupWriter(state, () => this.indexer.kick());
+    this.writer = new GroupWriter(state, () => this.indexer.kick(), options.limits);
     this.indexer = new Indexer(state, this.writer, { onError: (err) => options.onIndexError?.(err) });
     this.aggregates = new Aggregates(state.streams);
     if (options.index === false) this.indexer.pause();
@@ -257,15 +250,7 @@ class LmdbStore implements Store {
   }
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
-    // A batch stored before is a duplicate: the writer says so, and it must not create streams.
-    if (!this.admission || (origin && origin.seq <= this.ackedSeq(origin.shipper))) return this.writer.append(records, origin);
-    const refused = this.admission.admit(records);
-    const n = records.length;
-    const done = refused.length === 0
-      ? this.writer.append(records, origin)
-      : this.writer.append(withoutRefused(records, refused), origin).then((r) => (r.duplicate ? r : withRefused(r, refused)));
-    // The group is built (its streams exist) by the time the append settles.
-    return done.finally(() => this.admission!.settled(n));
+    return this.writer.append(records, origin);
   }
 
   streamCount(): number {

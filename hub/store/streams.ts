@@ -82,9 +82,6 @@ export class StreamTable {
     return this.byService.get(service)?.size ?? 0;
   }
 
-  /** At least as many streams as the largest service has (an upper bound: not lowered on removal). */
-  largestServiceBound = 0;
-
   /** Forgets a stream (its last record is gone); a later record with its labels gets a new id. */
   remove(s: Stream): void {
     if (!this.byLabels.delete(s)) return;
@@ -99,7 +96,7 @@ export class StreamTable {
   private add(s: Stream): void {
     this.byId[s.sid] = s;
     this.count++;
-    this.largestServiceBound = Math.max(this.largestServiceBound, link(this.byService, s.service, s));
+    link(this.byService, s.service, s);
     if (s.host !== undefined) link(this.byHost, s.host, s);
   }
 
@@ -193,11 +190,10 @@ function hasLabels(f: RecordFilter): boolean {
 }
 
 /** Adds `s` under `k`; returns how many are under `k` now. */
-function link(m: Map<string, Set<Stream>>, k: string, s: Stream): number {
+function link(m: Map<string, Set<Stream>>, k: string, s: Stream): void {
   let set = m.get(k);
   if (!set) m.set(k, (set = new Set()));
   set.add(s);
-  return set.size;
 }
 
 function unlink(m: Map<string, Set<Stream>>, k: string, s: Stream): void {

@@ -24,6 +24,7 @@ import type { AppendResult, BatchOrigin } from './types.js';
 import type { BuiltGroup, PendingAppend } from './group.js';
 import { buildGroup, prepareAppend } from './group.js';
 import type { Segment } from './segment-writer.js';
+import type { StreamLimits } from './stream-limits.js';
 import type { Op, StoreState } from './state.js';
 import { AppendedRecords } from './appended.js';
 import { StoreClosedError, storeWriteError } from './store-error.js';
@@ -96,11 +97,12 @@ export class GroupWriter {
   private failedAt = 0;
 
   /** `onLogged` runs after each commit that appended a group to the log (the indexer's cue). */
-  constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined) {}
+  /** `limits`: new streams past them are refused, record by record (stream-limits.ts). */
+  constructor(private readonly state: StoreState, private readonly onLogged: () => void = () => undefined, private readonly limits?: StreamLimits) {}
 
   append(records: ValidRecord[], origin?: BatchOrigin): Promise<AppendResult> {
     // Encoded now (group.ts), so what waits for the commit is one buffer, not objects per record.
-    return this.enqueue(() => prepareAppend(this.state.streams, records), records.length, origin);
+    return this.enqueue(() => prepareAppend(this.state.streams, records, this.limits), records.length, origin);
   }
 
   /** Appends a segment already written (ingest's fast path: ingest/fast-batch.ts). */
@@ -120,6 +122,8 @@ export class GroupWriter {
       return Promise.resolve(AppendedRecords.none);
     }
     const prepared = segment();
+    // Nothing left to store and no seq to record (every record refused by a stream limit): no commit.
+    if (prepared.n === 0 && !origin) return Promise.resolve(new AppendedRecords(undefined, 0, 0, prepared.refused));
     const durable = deferred();
     const item: Queued = { prepared, origin, durable };
     if (origin) this.pendingSeq.set(origin.shipper, { seq: origin.seq, durable: durable.promise });
